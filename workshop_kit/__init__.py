@@ -1,0 +1,52 @@
+"""workshop-kit: small generative music, image and 3D models for the cultural and creative industries.
+
+Importing the package is cheap: the modalities (``music``, ``image``, ``mesh``) and everything that needs torch,
+gradio, diffusers or transformers load on first use.
+
+>>> import workshop_kit as wk
+>>> picture = wk.image.generate(palette="chefchaouen", seed=0)      # doctest: +SKIP
+>>> picture.save("chefchaouen.png")                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from ._version import __version__
+from .errors import (
+    DeviceError,
+    EngineUnavailableError,
+    MissingModelError,
+    OutputPathError,
+    ParameterError,
+    WorkshopKitError,
+)
+
+_SUBMODULES = ("music", "image", "mesh", "palettes", "presets", "device", "results", "files", "doctor", "bench", "booth", "i18n")
+
+__all__ = [
+    "__version__",
+    "WorkshopKitError",
+    "ParameterError",
+    "DeviceError",
+    "OutputPathError",
+    "EngineUnavailableError",
+    "MissingModelError",
+    *_SUBMODULES,
+]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import bench, booth, device, doctor, files, i18n, image, mesh, music, palettes, presets, results
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'workshop_kit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,77 @@
+"""One error hierarchy for the whole kit.
+
+Every message names the bad value and what is allowed, in English and French, so that the CLI, the notebooks and the
+booth can show it as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "WorkshopKitError",
+    "ParameterError",
+    "DeviceError",
+    "EngineUnavailableError",
+    "MissingModelError",
+    "OutputPathError",
+]
+
+
+class WorkshopKitError(Exception):
+    """Base class of every error the kit raises on purpose.
+
+    ``message_fr`` holds the French wording; ``str(error)`` is the English one. ``message(lang)`` picks one.
+    """
+
+    def __init__(self, message: str, message_fr: str | None = None):
+        super().__init__(message)
+        self.message_en = message
+        self.message_fr = message_fr or message
+
+    def message(self, lang: str = "en") -> str:
+        return self.message_fr if lang == "fr" else self.message_en
+
+
+def _fmt_allowed(allowed: Iterable[object] | str) -> str:
+    if isinstance(allowed, str):
+        return allowed
+    return ", ".join(str(a) for a in allowed)
+
+
+class ParameterError(WorkshopKitError, ValueError):
+    """A parameter has a value the kit cannot use. Also a ``ValueError``.
+
+    >>> raise ParameterError("palette", "pink", ["marrakech", "fes"])
+    Traceback (most recent call last):
+    ...
+    workshop_kit.errors.ParameterError: palette='pink' is not allowed; allowed: marrakech, fes
+    """
+
+    def __init__(self, name: str, value: object, allowed: Iterable[object] | str, reason: str | None = None):
+        allowed_text = _fmt_allowed(allowed)
+        en = f"{name}={value!r} is not allowed; allowed: {allowed_text}"
+        fr = f"{name}={value!r} n'est pas accepté ; valeurs possibles : {allowed_text}"
+        if reason:
+            en = f"{name}={value!r}: {reason}; allowed: {allowed_text}"
+            fr = f"{name}={value!r} : {reason} ; valeurs possibles : {allowed_text}"
+        super().__init__(en, fr)
+        self.name = name
+        self.value = value
+        self.allowed = allowed_text
+
+
+class DeviceError(ParameterError):
+    """The requested compute device does not exist on this machine."""
+
+
+class OutputPathError(ParameterError):
+    """An output path that cannot be written: missing or read-only folder, unknown extension."""
+
+
+class EngineUnavailableError(WorkshopKitError):
+    """An engine cannot run here: a package it needs is missing, or its files are."""
+
+
+class MissingModelError(EngineUnavailableError):
+    """A pretrained model's weights are neither in the local cache nor in an offline folder."""

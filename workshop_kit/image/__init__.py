@@ -1,0 +1,18 @@
+"""Images: ``generate(engine="cppn", palette=..., seed=...)`` returns an :class:`~workshop_kit.results.ImageResult`."""
+
+from __future__ import annotations
+
+from ..engines import Engine, pick
+from ..palettes import PALETTES
+
+ENGINES: dict[str, Engine] = {
+    "cppn": Engine("cppn", "workshop_kit.image.cppn", "embedded",
+                   "CPPN generative art: a random coordinate network coloured with a regional palette"),
+}
+
+__all__ = ["ENGINES", "PALETTES", "generate"]
+
+
+def generate(*, engine: str = "cppn", **options):
+    """Make a picture with ``engine``; see that engine's ``generate`` for its options."""
+    return pick(ENGINES, engine).load().generate(**options)

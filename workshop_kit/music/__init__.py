@@ -1,0 +1,17 @@
+"""Music: ``generate(engine="rules", scale=..., rhythm=..., seed=...)`` returns an :class:`~workshop_kit.results.AudioResult`."""
+
+from __future__ import annotations
+
+from ..engines import Engine, pick
+
+ENGINES: dict[str, Engine] = {
+    "rules": Engine("rules", "workshop_kit.music.rules", "embedded",
+                    "Rule-based composer over Moroccan rhythm cycles and scales, played with SoundFont instruments"),
+}
+
+__all__ = ["ENGINES", "generate"]
+
+
+def generate(*, engine: str = "rules", **options):
+    """Compose and render a piece with ``engine``; see that engine's ``generate`` for its options."""
+    return pick(ENGINES, engine).load().generate(**options)

@@ -1,0 +1,160 @@
+"""One result type per modality, each saving itself by extension with a provenance sidecar.
+
+``ImageResult`` (a picture), ``AudioResult`` (audio and the score it was rendered from) and ``MeshResult`` (a 3D
+mesh) show themselves in Jupyter as a picture, an audio player and an interactive 3D view.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .files import atomic_path, check_output_path, sha256_file, sidecar_path, write_json
+from .provenance import now_iso, package_versions
+
+__all__ = ["Result", "ImageResult", "AudioResult", "MeshResult"]
+
+
+@dataclass(repr=False)
+class Result:
+    """What every generator returns: the content, and how it was made."""
+
+    engine: str
+    seed: int
+    params: dict[str, Any]
+    device: str
+    seconds: float
+    model: dict[str, str] | None = field(default=None, kw_only=True)
+
+    FORMATS: ClassVar[tuple[str, ...]] = ()
+    PACKAGES: ClassVar[tuple[str, ...]] = ()
+
+    def provenance(self) -> dict[str, Any]:
+        """The facts written next to every saved file."""
+        return {
+            "engine": self.engine,
+            "params": self.params,
+            "seed": self.seed,
+            "device": self.device,
+            "seconds": round(self.seconds, 4),
+            "model": self.model,
+            "versions": package_versions(self.PACKAGES),
+            "created": now_iso(),
+        }
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the result to ``path`` (format from the extension) and its sidecar ``<path>.json``.
+
+        Raises :class:`~workshop_kit.errors.OutputPathError` for an unknown extension or an unwritable folder,
+        before anything is written.
+        """
+        path = check_output_path(path, self.FORMATS)
+        with atomic_path(path) as tmp:
+            self._write(tmp, path.suffix.lower())
+        try:
+            record = self.provenance()
+            record.update(file=path.name, format=path.suffix.lower().lstrip("."), sha256=sha256_file(path))
+            write_json(sidecar_path(path), record)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return path
+
+    def _write(self, tmp: Path, suffix: str) -> None:  # pragma: no cover - each subclass writes its formats
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(engine={self.engine!r}, seed={self.seed}, device={self.device!r}, seconds={self.seconds:.3f})"
+
+
+@dataclass(repr=False)
+class ImageResult(Result):
+    """A picture as an ``(height, width, 3)`` array of ``uint8``."""
+
+    image: np.ndarray = field(default=None, kw_only=True)
+
+    FORMATS: ClassVar[tuple[str, ...]] = (".png", ".jpg", ".jpeg", ".webp")
+    PACKAGES: ClassVar[tuple[str, ...]] = ("torch", "pillow")
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        return int(self.image.shape[1]), int(self.image.shape[0])
+
+    def to_pil(self):
+        from PIL import Image
+
+        return Image.fromarray(self.image, mode="RGB")
+
+    def _write(self, tmp: Path, suffix: str) -> None:
+        options = {".png": dict(format="PNG", optimize=False), ".webp": dict(format="WEBP", quality=92)}
+        self.to_pil().save(tmp, **options.get(suffix, dict(format="JPEG", quality=92)))
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.to_pil().save(buf, format="PNG")
+        return buf.getvalue()
+
+
+@dataclass(repr=False)
+class AudioResult(Result):
+    """Audio as a ``(samples, channels)`` array of ``float32`` in [-1, 1], with the score it was rendered from.
+
+    ``score`` has a ``to_midi()`` method returning a ``pretty_midi.PrettyMIDI``.
+    """
+
+    audio: np.ndarray = field(default=None, kw_only=True)
+    sample_rate: int = field(default=44100, kw_only=True)
+    score: Any = field(default=None, kw_only=True)
+
+    FORMATS: ClassVar[tuple[str, ...]] = (".wav", ".flac", ".mid", ".midi")
+    PACKAGES: ClassVar[tuple[str, ...]] = ("soundfile", "pretty_midi", "tinysoundfont")
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.audio.shape[0] / self.sample_rate
+
+    def _write(self, tmp: Path, suffix: str) -> None:
+        if suffix in (".mid", ".midi"):
+            self.score.to_midi().write(str(tmp))
+            return
+        import soundfile
+
+        subtype = "PCM_16" if suffix == ".wav" else "PCM_24"
+        soundfile.write(tmp, self.audio, self.sample_rate, subtype=subtype, format=suffix.lstrip(".").upper())
+
+    def wav_bytes(self) -> bytes:
+        import soundfile
+
+        buf = io.BytesIO()
+        soundfile.write(buf, self.audio, self.sample_rate, subtype="PCM_16", format="WAV")
+        return buf.getvalue()
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.wav_bytes()).decode("ascii")
+        return f'<audio controls src="data:audio/wav;base64,{data}"></audio>'
+
+
+@dataclass(repr=False)
+class MeshResult(Result):
+    """A 3D object as a ``trimesh.Trimesh``, in millimetres."""
+
+    mesh: Any = field(default=None, kw_only=True)
+
+    FORMATS: ClassVar[tuple[str, ...]] = (".glb", ".stl", ".obj", ".ply")
+    PACKAGES: ClassVar[tuple[str, ...]] = ("trimesh",)
+
+    def _write(self, tmp: Path, suffix: str) -> None:
+        self.mesh.export(str(tmp), file_type=suffix.lstrip("."))
+
+    def _repr_html_(self) -> str:
+        from .mesh.viewer import mesh_to_html
+
+        return mesh_to_html(self.mesh)
