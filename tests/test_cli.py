@@ -1,0 +1,145 @@
+"""The ``workshop-kit`` command: files with sidecars on success, exit 2 and one line on a bad argument."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile
+import trimesh
+from PIL import Image
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "workshop_kit", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+def test_image_writes_png_and_sidecar(tmp_path):
+    out = tmp_path / "art.png"
+    run = cli("image", "--palette", "chefchaouen", "--style", "rosette", "--size", "128", "--seed", "0", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    assert Image.open(out).size == (128, 128)
+    record = json.loads((tmp_path / "art.png.json").read_text())
+    assert record["seed"] == 0 and record["params"]["palette"] == "chefchaouen" and record["engine"] == "cppn"
+    assert "seed=0" in run.stdout
+
+
+def test_image_is_reproducible_from_the_printed_seed(tmp_path):
+    first = cli("image", "--size", "64", "--out", str(tmp_path / "a.png"))
+    seed = json.loads((tmp_path / "a.png.json").read_text())["seed"]
+    second = cli("image", "--size", "64", "--seed", str(seed), "--out", str(tmp_path / "b.png"))
+    assert first.returncode == second.returncode == 0
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "a.png")), np.asarray(Image.open(tmp_path / "b.png")))
+
+
+def test_music_writes_wav_midi_and_sidecars(tmp_path):
+    out = tmp_path / "x.wav"
+    run = cli("music", "--scale", "bayati", "--rhythm", "gnawa", "--bars", "2", "--seed", "1", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    audio, rate = soundfile.read(out)
+    assert rate == 44100 and audio.ndim == 2 and len(audio) > rate
+    assert (tmp_path / "x.mid").stat().st_size > 0
+    for name in ("x.wav.json", "x.mid.json"):
+        assert json.loads((tmp_path / name).read_text())["params"]["scale"] == "bayati"
+
+
+def test_mesh_writes_glb_stl_and_sidecars(tmp_path):
+    out = tmp_path / "v.glb"
+    run = cli("mesh", "--preset", "vase", "--seed", "2", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    stl = trimesh.load(tmp_path / "v.stl")
+    assert stl.is_watertight
+    assert trimesh.load(out).bounds is not None
+    assert {p.name for p in tmp_path.iterdir()} == {"v.glb", "v.glb.json", "v.stl", "v.stl.json"}
+
+
+def test_city_preset_fills_options(tmp_path):
+    run = cli("image", "--city", "fes", "--size", "64", "--seed", "3", "--out", str(tmp_path / "f.png"))
+    assert run.returncode == 0, run.stderr
+    assert json.loads((tmp_path / "f.png.json").read_text())["params"]["palette"] == "fes"
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["image", "--palette", "pink"], "pink"),
+        (["image", "--style", "cubist"], "cubist"),
+        (["image", "--size", "100000"], "100000"),
+        (["image", "--size", "-5"], "-5"),
+        (["image", "--seed", "-1"], "-1"),
+        (["image", "--seed", "99999999999"], "99999999999"),
+        (["image", "--out", "picture.gif"], ".gif"),
+        (["image", "--out", "no/such/folder/p.png"], "does not exist"),
+        (["image", "--city", "paris"], "paris"),
+        (["music", "--scale", "lydian"], "lydian"),
+        (["music", "--rhythm", "waltz"], "waltz"),
+        (["music", "--bars", "0"], "bars"),
+        (["music", "--bars", "100000"], "100000"),
+        (["music", "--tempo", "999"], "999"),
+        (["music", "--out", "x.mp3"], ".mp3"),
+        (["mesh", "--preset", "teapot"], "teapot"),
+        (["mesh", "--height-mm", "0"], "height"),
+        (["mesh", "--out", "x.fbx"], ".fbx"),
+        (["mesh", "--also", "fbx"], ".fbx"),
+        (["paint"], "paint"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line_and_write_nothing(tmp_path, args, named):
+    run = cli(*args, cwd=tmp_path)
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0], run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_lists_allowed_values():
+    run = cli("music", "--help")
+    assert run.returncode == 0
+    for word in ("bayati", "gnawa", "chaabi", "hijaz", "--seed", "--out"):
+        assert word in run.stdout
+    assert "marrakech" in cli("image", "--help").stdout
+    assert "tagine" in cli("mesh", "--help").stdout
+
+
+def test_no_command_prints_help_and_exits_2():
+    run = cli()
+    assert run.returncode == 2 and "doctor" in run.stdout
+
+
+def test_doctor_json_reports_every_engine():
+    run = cli("doctor", "--json", "--quick")
+    report = json.loads(run.stdout)
+    names = {c["name"]: c for c in report["checks"]}
+    for engine in ("image/cppn", "music/rules", "mesh/lathe"):
+        assert names[engine]["ok"], names[engine]
+        assert names[engine]["seconds"] > 0
+    assert {"python", "torch", "device", "memory", "disk"} <= set(names)
+    assert run.returncode == (0 if report["ok"] else 1)
+
+
+def test_doctor_exit_1_when_an_engine_is_broken(monkeypatch, capsys):
+    from workshop_kit import doctor
+
+    def broken(quick):
+        return [("image/cppn", lambda: (_ for _ in ()).throw(RuntimeError("no luck")))]
+
+    monkeypatch.setattr(doctor, "_engine_jobs", broken)
+    assert doctor.main(quick=True) == 1
+    assert "no luck" in capsys.readouterr().out
+
+
+def test_bench_writes_json_and_table(tmp_path):
+    from workshop_kit import bench
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n{bench.README_START}\nold\n{bench.README_END}\nafter\n")
+    assert bench.main(runs=1, out=str(tmp_path / "b.json"), readme=str(readme), booth=False) == 0
+    report = json.loads((tmp_path / "b.json").read_text())
+    for key in ("import", "image.cppn", "music.rules", "mesh.lathe"):
+        entry = report["results"][key]
+        assert entry["median_s"] > 0 and "target_s" in entry and isinstance(entry["meets_target"], bool)
+    assert report["machine"]["cores"] >= 1 and report["peak_rss_mb"] > 0
+    text = readme.read_text()
+    assert "old" not in text and "CPPN picture" in text and text.endswith("after\n")

@@ -1,0 +1,175 @@
+"""``workshop-kit bench``: import time, each engine (median of several runs), peak memory, booth start-up.
+
+Speed targets live here, not in the tests: shared machines are noisy, so the figures are medians and the verdict is a
+column of the table rather than a failing test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .files import write_json
+from .provenance import now_iso
+
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            names = [line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        ram_gb = round(psutil.virtual_memory().total / 2**30, 1)
+    except ImportError:
+        ram_gb = None
+    try:
+        torch_version = metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        torch_version = None
+    return {"system": platform.system(), "cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram_gb,
+            "python": platform.python_version(), "torch": torch_version, "workshop_kit": __version__}
+
+
+def time_runs(fn: Callable[[], Any], runs: int, warmup: int = 1) -> dict[str, float]:
+    """Call ``fn`` ``warmup`` times untimed, then ``runs`` times; return the median, min and max in seconds."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "runs": runs}
+
+
+def import_time(runs: int) -> dict[str, float]:
+    """Time ``import workshop_kit`` in fresh interpreters (interpreter start-up excluded)."""
+    code = "import time; t = time.perf_counter(); import workshop_kit; print(time.perf_counter() - t)"
+    times = [float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+             for _ in range(runs)]
+    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "runs": runs}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def booth_startup(timeout: float = 180.0) -> dict[str, float]:
+    """Seconds from starting ``workshop-kit booth`` in a fresh process to its page answering."""
+    port = _free_port()
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1")
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "workshop_kit", "booth", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - start < timeout:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the booth exited with status {proc.returncode}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    if response.status == 200:
+                        return {"median_s": time.perf_counter() - start, "runs": 1}
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError(f"the booth did not answer within {timeout:.0f} s")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
+
+
+def cases() -> list[tuple[str, str, float, Callable[[], Any]]]:
+    """(name, what, target seconds, function) for every benchmarked operation."""
+    from . import image, mesh, music
+
+    return [
+        ("image.cppn", "CPPN picture 512×512", 1.0, lambda: image.generate(engine="cppn", size=512, seed=0)),
+        ("music.rules", "compose + render 16 bars", 1.0, lambda: music.generate(engine="rules", bars=16, seed=0)),
+        ("mesh.lathe", "lathe vessel (jar)", 0.5, lambda: mesh.generate(engine="lathe", preset="jar", seed=0)),
+    ]
+
+
+def run(*, runs: int = 5, booth: bool = True, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    say = progress or (lambda _msg: None)
+    results: dict[str, Any] = {}
+    say("import workshop_kit")
+    results["import"] = {"what": "import workshop_kit", "target_s": 0.3, **import_time(runs)}
+    for name, what, target, fn in cases():
+        say(name)
+        results[name] = {"what": what, "target_s": target, **time_runs(fn, runs)}
+    if booth:
+        say("booth start-up")
+        results["booth.startup"] = {"what": "booth start-up to first page", "target_s": 15.0, **booth_startup()}
+    for entry in results.values():
+        entry["meets_target"] = entry["median_s"] <= entry["target_s"]
+    return {"created": now_iso(), "machine": machine(), "peak_rss_mb": peak_rss_mb(), "results": results}
+
+
+def table(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    lines = [
+        f"Measured {report['created'][:10]} on {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, no GPU "
+        f"(Python {m['python']}, torch {m['torch']}); medians of {max(r['runs'] for r in report['results'].values())} runs; "
+        f"peak memory {report['peak_rss_mb']} MB.",
+        "",
+        "| operation | median | target | |",
+        "|---|---:|---:|---|",
+    ]
+    for entry in report["results"].values():
+        mark = "✓" if entry["meets_target"] else "✗"
+        lines.append(f"| {entry['what']} | {entry['median_s']:.3f} s | ≤ {entry['target_s']:g} s | {mark} |")
+    return "\n".join(lines)
+
+
+def update_readme(path: str | os.PathLike, text: str) -> None:
+    path = Path(path)
+    content = path.read_text(encoding="utf-8")
+    block = f"{README_START}\n{text}\n{README_END}"
+    pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
+    if not pattern.search(content):
+        raise ValueError(f"{path} has no {README_START} … {README_END} block to rewrite")
+    path.write_text(pattern.sub(lambda _m: block, content), encoding="utf-8")
+
+
+def main(*, runs: int = 5, out: str | None = "bench/results.json", readme: str | None = None, booth: bool = True) -> int:
+    report = run(runs=runs, booth=booth, progress=lambda msg: print(f"… {msg}", file=sys.stderr, flush=True))
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        write_json(out, report)
+    text = table(report)
+    print(text)
+    if readme:
+        update_readme(readme, text)
+    return 0

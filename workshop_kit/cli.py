@@ -1,0 +1,252 @@
+"""The ``workshop-kit`` command.
+
+Exit status: 0 on success, 2 on a bad argument (one line on stderr, nothing written), 1 on any other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import ParameterError, WorkshopKitError
+from .files import check_output_path, sidecar_path
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, exit 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        raise _UsageError(f"{self.prog}: {message}")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed={text!r} is not a whole number from 0 to 4294967295") from None
+    if not 0 <= value <= 2**32 - 1:
+        raise argparse.ArgumentTypeError(f"seed={value} is out of range; allowed: 0 to 4294967295")
+    return value
+
+
+def _ranged_int(low: int, high: int, name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}={text!r} is not a whole number from {low} to {high}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name}={value} is out of range; allowed: {low} to {high}")
+        return value
+
+    return parse
+
+
+def _ranged_float(low: float, high: float, name: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}={text!r} is not a number from {low} to {high}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name}={value} is out of range; allowed: {low} to {high}")
+        return value
+
+    return parse
+
+
+def _choices(values) -> list[str]:
+    return sorted(values)
+
+
+def _add_common(p: argparse.ArgumentParser, default_out: str, formats: Sequence[str], also_default: str) -> None:
+    p.add_argument("--seed", type=_seed, default=None, help="whole number 0..4294967295; the same seed gives the same result (default: random, printed)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help="where torch runs (default: auto = cuda, then mps, then cpu; or $WORKSHOP_KIT_DEVICE)")
+    p.add_argument("--out", default=default_out, help=f"output file; its extension picks the format: {', '.join(formats)} (default: {default_out})")
+    p.add_argument("--also", default=also_default,
+                   help=f"comma-separated extra formats written beside --out (default: {also_default or 'none'}; 'none' for none)")
+    p.add_argument("--city", default=None, help="a city preset that fills the options not given: " + ", ".join(_city_names()))
+
+
+def _city_names() -> list[str]:
+    from .presets import CITIES
+
+    return sorted(CITIES)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .image.cppn import MAX_SIZE, MIN_SIZE, STYLES
+    from .mesh.lathe import PRESETS
+    from .music.theory import RHYTHMS, SCALES
+    from .palettes import PALETTES
+    from ._version import __version__
+    from . import image, mesh, music
+
+    parser = _Parser(prog="workshop-kit", description="Generative music, images and 3D for creative workshops — offline, on a laptop CPU.")
+    parser.add_argument("--version", action="version", version=f"workshop-kit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("doctor", help="check this machine for a workshop (versions, device, memory, disk, each engine)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON (for a trainer to collect)")
+    p.add_argument("--quick", action="store_true", help="small generations only (faster, timings not representative)")
+
+    p = sub.add_parser("booth", help="serve the booth (Gradio) on this machine")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 to serve the booth network)")
+    p.add_argument("--port", type=_ranged_int(1024, 65535, "port"), default=7860, help="port (default 7860)")
+    p.add_argument("--lang", default="fr", choices=["fr", "en", "ar"], help="interface language (default fr)")
+
+    p = sub.add_parser("image", help="make a picture")
+    p.add_argument("--engine", default="cppn", choices=_choices(image.ENGINES), help="engine (default cppn)")
+    p.add_argument("--palette", choices=_choices(PALETTES), default=None, help="regional palette (default marrakech)")
+    p.add_argument("--style", choices=_choices(STYLES), default=None, help="composition (default flow)")
+    p.add_argument("--size", type=_ranged_int(MIN_SIZE, MAX_SIZE, "size"), default=512, help=f"width and height in pixels, {MIN_SIZE}..{MAX_SIZE} (default 512)")
+    _add_common(p, "image.png", image_formats(), "")
+
+    p = sub.add_parser("music", help="compose and render a piece (audio + MIDI)")
+    p.add_argument("--engine", default="rules", choices=_choices(music.ENGINES), help="engine (default rules)")
+    p.add_argument("--scale", choices=_choices(SCALES), default=None, help="scale or maqam (default hijaz)")
+    p.add_argument("--rhythm", choices=_choices(RHYTHMS), default=None, help="rhythm cycle (default gnawa)")
+    p.add_argument("--bars", type=_ranged_int(1, 64, "bars"), default=16, help="length in bars, 1..64 (default 16)")
+    p.add_argument("--tempo", type=_ranged_int(40, 240, "tempo"), default=None, help="beats per minute, 40..240 (default: the rhythm's own)")
+    _add_common(p, "music.wav", audio_formats(), "mid")
+
+    p = sub.add_parser("mesh", help="make a 3D object (GLB + STL)")
+    p.add_argument("--engine", default="lathe", choices=_choices(mesh.ENGINES), help="engine (default lathe)")
+    p.add_argument("--preset", choices=_choices(PRESETS), default=None, help="vessel (default jar)")
+    p.add_argument("--height-mm", type=_ranged_float(20, 600, "height-mm"), default=None, help="height in millimetres, 20..600 (default: the preset's)")
+    p.add_argument("--palette", choices=_choices(PALETTES), default=None, help="glaze colours (default: none, plain clay)")
+    _add_common(p, "vessel.glb", mesh_formats(), "stl")
+
+    p = sub.add_parser("bench", help="measure import time, each engine (median of runs), memory and booth start-up")
+    p.add_argument("--runs", type=_ranged_int(1, 50, "runs"), default=5, help="runs per engine (default 5)")
+    p.add_argument("--out", default="bench/results.json", help="JSON file to write (default bench/results.json)")
+    p.add_argument("--readme", default=None, help="also rewrite the benchmark table in this README")
+    p.add_argument("--no-booth", action="store_true", help="skip the booth start-up measurement")
+    return parser
+
+
+def image_formats() -> tuple[str, ...]:
+    from .results import ImageResult
+
+    return ImageResult.FORMATS
+
+
+def audio_formats() -> tuple[str, ...]:
+    from .results import AudioResult
+
+    return AudioResult.FORMATS
+
+
+def mesh_formats() -> tuple[str, ...]:
+    from .results import MeshResult
+
+    return MeshResult.FORMATS
+
+
+def _outputs(out: str, also: str, formats: Sequence[str]) -> list[Path]:
+    """All the files a generation command will write, checked before any work."""
+    main = check_output_path(out, formats)
+    paths = [main]
+    for ext in (a.strip().lower().lstrip(".") for a in also.split(",")):
+        if ext in ("", "none"):
+            continue
+        extra = main.with_suffix("." + ext)
+        if extra not in paths:
+            paths.append(check_output_path(extra, formats, name="also"))
+    return paths
+
+
+def _generate(args) -> int:
+    from .presets import get_city
+
+    city = get_city(args.city) if args.city else None
+    if args.command == "image":
+        from . import image
+
+        paths = _outputs(args.out, args.also, image_formats())
+        options = dict(palette=args.palette or (city.palette if city else "marrakech"),
+                       style=args.style or (city.image_style if city else "flow"), size=args.size)
+        result = image.generate(engine=args.engine, seed=args.seed, device=args.device, **options)
+    elif args.command == "music":
+        from . import music
+
+        paths = _outputs(args.out, args.also, audio_formats())
+        options = dict(scale=args.scale or (city.scale if city else "hijaz"),
+                       rhythm=args.rhythm or (city.rhythm if city else "gnawa"), bars=args.bars,
+                       tempo=args.tempo if args.tempo is not None else (city.tempo if city else None))
+        result = music.generate(engine=args.engine, seed=args.seed, device=args.device, **options)
+    else:
+        from . import mesh
+
+        paths = _outputs(args.out, args.also, mesh_formats())
+        options = dict(preset=args.preset or (city.vessel if city else "jar"), height_mm=args.height_mm)
+        if args.palette or city:
+            options["palette"] = args.palette or city.palette
+        result = mesh.generate(engine=args.engine, seed=args.seed, device=args.device, **options)
+
+    written: list[Path] = []
+    try:
+        for path in paths:
+            written.append(result.save(path))
+    except BaseException:
+        for path in written:  # all or nothing
+            path.unlink(missing_ok=True)
+            sidecar_path(path).unlink(missing_ok=True)
+        raise
+    for path in written:
+        print(f"{path}  (+ {sidecar_path(path).name})")
+    print(f"engine={result.engine} seed={result.seed} device={result.device} seconds={result.seconds:.2f}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        if args.command == "doctor":
+            from .doctor import main as doctor_main
+
+            return doctor_main(as_json=args.json, quick=args.quick)
+        if args.command == "booth":
+            from .booth import launch_booth
+
+            launch_booth(host=args.host, port=args.port, lang=args.lang)
+            return EXIT_OK
+        if args.command == "bench":
+            from .bench import main as bench_main
+
+            return bench_main(runs=args.runs, out=args.out, readme=args.readme, booth=not args.no_booth)
+        return _generate(args)
+    except _UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except ParameterError as exc:
+        print(f"workshop-kit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except WorkshopKitError as exc:
+        print(f"workshop-kit: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # keep one clear line; the traceback on request
+        if os.environ.get("WORKSHOP_KIT_DEBUG"):
+            raise
+        print(f"workshop-kit: unexpected {type(exc).__name__}: {exc} (set WORKSHOP_KIT_DEBUG=1 for details)", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

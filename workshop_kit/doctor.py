@@ -1,0 +1,140 @@
+"""Pre-flight check of a laptop before a workshop: ``workshop-kit doctor``.
+
+Reports Python, torch and kit versions, the device, memory, free disk, and for each engine whether it runs and how long
+one generation takes. Exit status 1 when something would block the workshop.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from typing import Any
+
+from ._version import __version__
+
+MIN_PYTHON = (3, 10)
+MIN_RAM_GB = 4.0
+MIN_DISK_GB = 2.0
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    value: str
+    detail: str = ""
+    blocking: bool = True
+    seconds: float | None = None
+
+
+@dataclass
+class Report:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok or not c.blocking for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "workshop_kit": __version__, "host": platform.node(), "checks": [asdict(c) for c in self.checks]}
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _engine_jobs(quick: bool):
+    """(label, callable) for one representative generation per embedded engine."""
+    from . import image, mesh, music
+
+    return [
+        ("image/cppn", lambda: image.generate(engine="cppn", size=128 if quick else 512, seed=0)),
+        ("music/rules", lambda: music.generate(engine="rules", bars=2 if quick else 16, seed=0)),
+        ("mesh/lathe", lambda: mesh.generate(engine="lathe", seed=0)),
+    ]
+
+
+def run_checks(*, quick: bool = False) -> Report:
+    """Run every check and return the report (nothing is printed)."""
+    report = Report()
+    add = report.checks.append
+
+    py = sys.version_info
+    add(Check("python", py[:2] >= MIN_PYTHON, platform.python_version(),
+              "" if py[:2] >= MIN_PYTHON else f"Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer is needed"))
+    add(Check("workshop-kit", True, __version__))
+
+    torch_version = _version("torch")
+    add(Check("torch", torch_version is not None, torch_version or "missing",
+              "" if torch_version else "install the CPU build: pip install torch==2.13.0"))
+    if torch_version:
+        try:
+            from .device import resolve_device
+
+            device = resolve_device("auto")
+            add(Check("device", True, device, "a GPU speeds up the pretrained tier" if device == "cpu" else "", blocking=False))
+        except Exception as exc:  # a broken torch install must not stop the report
+            add(Check("device", False, "unknown", f"{type(exc).__name__}: {exc}"))
+
+    try:
+        import psutil
+
+        ram = psutil.virtual_memory()
+        total, avail = ram.total / 2**30, ram.available / 2**30
+        add(Check("memory", total >= MIN_RAM_GB, f"{total:.1f} GB total, {avail:.1f} GB free",
+                  "" if total >= MIN_RAM_GB else f"at least {MIN_RAM_GB:.0f} GB is needed"))
+    except ImportError:
+        add(Check("memory", False, "unknown", "install psutil", blocking=False))
+
+    free = shutil.disk_usage(os.getcwd()).free / 2**30
+    add(Check("disk", free >= MIN_DISK_GB, f"{free:.1f} GB free here",
+              "" if free >= MIN_DISK_GB else f"at least {MIN_DISK_GB:.0f} GB of free disk is needed"))
+
+    for package, why in (("gradio", "the booth"), ("tinysoundfont", "music audio"), ("trimesh", "3D"),
+                         ("librosa", "audio analysis"), ("jupyterlab", "the notebooks")):
+        v = _version(package)
+        add(Check(package, v is not None, v or "missing", "" if v else f"needed for {why}"))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, job in _engine_jobs(quick):
+            try:
+                start = time.perf_counter()
+                job()  # the first call loads what the engine needs (torch, the SoundFont …)
+                first = time.perf_counter() - start
+                start = time.perf_counter()
+                result = job()
+                seconds = time.perf_counter() - start
+                suffix = {"image": ".png", "music": ".wav", "mesh": ".glb"}[label.split("/")[0]]
+                result.save(os.path.join(tmp, "check" + suffix))
+                add(Check(label, True, f"{seconds:.2f} s", f"first call {first:.2f} s with loading", seconds=round(seconds, 3)))
+            except Exception as exc:  # the doctor reports every failure and goes on
+                add(Check(label, False, "fails", f"{type(exc).__name__}: {exc}"))
+    return report
+
+
+def format_report(report: Report) -> str:
+    width = max(len(c.name) for c in report.checks)
+    lines = ["workshop-kit doctor — vérification avant l'atelier / pre-flight check", ""]
+    for c in report.checks:
+        mark = "OK " if c.ok else ("!! " if c.blocking else "-- ")
+        lines.append(f"  {mark}{c.name.ljust(width)}  {c.value}" + (f"   ({c.detail})" if c.detail else ""))
+    lines.append("")
+    lines.append("Prêt pour l'atelier. / Ready for the workshop." if report.ok
+                 else "Quelque chose bloque l'atelier (!!). / Something blocks the workshop (!!).")
+    return "\n".join(lines)
+
+
+def main(*, as_json: bool = False, quick: bool = False) -> int:
+    report = run_checks(quick=quick)
+    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else format_report(report))
+    return 0 if report.ok else 1
