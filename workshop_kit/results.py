@@ -31,6 +31,7 @@ class Result:
     device: str
     seconds: float
     model: dict[str, str] | None = field(default=None, kw_only=True)
+    notes: list[str] = field(default_factory=list, kw_only=True)  # what the user should know (a truncated prompt …)
 
     FORMATS: ClassVar[tuple[str, ...]] = ()
     PACKAGES: ClassVar[tuple[str, ...]] = ()
@@ -44,6 +45,7 @@ class Result:
             "device": self.device,
             "seconds": round(self.seconds, 4),
             "model": self.model,
+            "notes": self.notes,
             "versions": package_versions(self.PACKAGES),
             "created": now_iso(),
         }
