@@ -76,3 +76,31 @@ def safety_checker(folder: Path, *, flag_everything: bool) -> Path:
     checker.save_pretrained(folder)
     CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(folder)
     return folder
+
+
+def musicgen(folder: Path) -> Path:
+    """A MusicGen model of ~50 k random parameters (T5 text encoder, EnCodec at 50 frames/s, 2 codebooks)."""
+    import torch
+    from transformers import (EncodecConfig, EncodecFeatureExtractor, MusicgenConfig, MusicgenDecoderConfig,
+                              MusicgenForConditionalGeneration, MusicgenProcessor, T5Config, T5Tokenizer)
+
+    torch.manual_seed(0)
+    text = T5Config(vocab_size=64, d_model=16, d_ff=32, num_layers=1, num_heads=2, d_kv=8)
+    audio = EncodecConfig(hidden_size=16, num_filters=4, upsampling_ratios=(8, 5, 4, 4), codebook_size=64,
+                          codebook_dim=16, num_lstm_layers=1, target_bandwidths=[1.5], sampling_rate=32000,
+                          audio_channels=1)
+    decoder = MusicgenDecoderConfig(vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                    ffn_dim=32, num_codebooks=2, max_position_embeddings=2048, pad_token_id=64,
+                                    bos_token_id=64, decoder_start_token_id=64)
+    model = MusicgenForConditionalGeneration(MusicgenConfig(text_encoder=text, audio_encoder=audio, decoder=decoder))
+    with torch.no_grad():  # EnCodec's codebooks start as zeros (they are learnt buffers): give them random vectors
+        for layer in model.audio_encoder.quantizer.layers:
+            layer.codebook.embed.normal_()
+    model.save_pretrained(folder)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁", -2.0)]
+    vocab += [(c, -5.0) for c in letters] + [("▁" + c, -4.0) for c in letters]
+    processor = MusicgenProcessor(feature_extractor=EncodecFeatureExtractor(feature_size=1, sampling_rate=32000),
+                                  tokenizer=T5Tokenizer(vocab=vocab, extra_ids=0))
+    processor.save_pretrained(folder)
+    return folder

@@ -123,6 +123,14 @@ class AudioResult(Result):
         """Length in seconds."""
         return self.audio.shape[0] / self.sample_rate
 
+    def save(self, path: str | os.PathLike) -> Path:
+        if self.score is None and Path(path).suffix.lower() in (".mid", ".midi"):
+            from .errors import OutputPathError
+
+            raise OutputPathError("out", str(path), ".wav, .flac",
+                                  reason=f"the {self.engine} engine makes audio without a score, so there is no MIDI")
+        return super().save(path)
+
     def _write(self, tmp: Path, suffix: str) -> None:
         if suffix in (".mid", ".midi"):
             self.score.to_midi().write(str(tmp))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import secrets
+import unicodedata
 from collections.abc import Iterable
 
 from .errors import ParameterError
@@ -50,3 +51,21 @@ def resolve_seed(seed: int | None) -> int:
     if seed is None:
         return secrets.randbits(32)
     return check_int("seed", seed, 0, MAX_SEED)
+
+
+MAX_PROMPT_CHARS = 1000
+_INVISIBLE = {"Cf", "Cc", "Zs", "Zl", "Zp"}  # zero-width and other characters that make a prompt look non-empty
+
+
+def check_prompt(prompt: object, max_chars: int = MAX_PROMPT_CHARS) -> str:
+    """Return ``prompt`` stripped, or raise ``ParameterError`` for an empty, invisible-only or overlong prompt."""
+    if not isinstance(prompt, str):
+        raise ParameterError("prompt", prompt, f"a text of 1 to {max_chars} characters")
+    text = prompt.strip()
+    if not text or all(unicodedata.category(ch) in _INVISIBLE for ch in text):
+        raise ParameterError("prompt", prompt[:40], f"a text of 1 to {max_chars} visible characters",
+                             reason="the prompt is empty")
+    if len(text) > max_chars:
+        raise ParameterError("prompt", text[:40] + "…", f"at most {max_chars} characters",
+                             reason=f"the prompt has {len(text)} characters")
+    return text

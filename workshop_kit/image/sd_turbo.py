@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import time
-import unicodedata
 
 import numpy as np
 
@@ -17,29 +16,13 @@ from ..device import resolve_device
 from ..errors import MissingModelError, ParameterError
 from ..pretrained import get_spec, locate
 from ..results import ImageResult
-from ..validation import check_float, check_int, resolve_seed
+from ..validation import check_float, check_int, check_prompt, resolve_seed
 
 MODEL_KEY = "sd-turbo"
 TAESD_KEY = "taesd"
 SAFETY_KEY = "sd-safety-checker"
-MAX_PROMPT_CHARS = 1000
 MIN_SIZE, MAX_SIZE = 64, 1024
 MAX_STEPS = 8
-# Zero-width and other invisible characters that make a prompt look non-empty.
-_INVISIBLE = {"Cf", "Cc", "Zs", "Zl", "Zp"}
-
-
-def clean_prompt(prompt: object) -> str:
-    """Return ``prompt`` stripped, or raise ``ParameterError`` for an empty, invisible-only or overlong prompt."""
-    if not isinstance(prompt, str):
-        raise ParameterError("prompt", prompt, "a text of 1 to 1000 characters")
-    text = prompt.strip()
-    if not text or all(unicodedata.category(ch) in _INVISIBLE for ch in text):
-        raise ParameterError("prompt", prompt[:40], "a text of 1 to 1000 visible characters", reason="the prompt is empty")
-    if len(text) > MAX_PROMPT_CHARS:
-        raise ParameterError("prompt", text[:40] + "…", f"at most {MAX_PROMPT_CHARS} characters",
-                             reason=f"the prompt has {len(text)} characters")
-    return text
 
 
 @functools.lru_cache(maxsize=2)
@@ -103,7 +86,7 @@ def generate(*, prompt: str, image=None, strength: float = 0.5, steps: int = 1, 
         Check the picture with the Stable Diffusion safety checker; a flagged picture is replaced by a plain one and
         the result's notes say why. The booth always turns it on.
     """
-    text = clean_prompt(prompt)
+    text = check_prompt(prompt)
     steps = check_int("steps", steps, 1, MAX_STEPS)
     size = check_int("size", size, MIN_SIZE, MAX_SIZE)
     if size % 8:
