@@ -6,7 +6,7 @@ from ..engines import Engine, pick
 
 ENGINES: dict[str, Engine] = {
     "lathe": Engine("lathe", "workshop_kit.mesh.lathe", "embedded",
-                    "Lathe pottery: a watertight vessel turned from a profile curve (tagine, jar, vase)"),
+                    "Lathe pottery: a watertight vessel turned from a profile curve (tagine, jar, vase, bowl)"),
 }
 
 __all__ = ["ENGINES", "generate"]
