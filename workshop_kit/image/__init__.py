@@ -8,6 +8,8 @@ from ..palettes import PALETTES
 ENGINES: dict[str, Engine] = {
     "cppn": Engine("cppn", "workshop_kit.image.cppn", "embedded",
                    "CPPN generative art: a random coordinate network coloured with a regional palette"),
+    "motifs": Engine("motifs", "workshop_kit.image.motifs", "embedded",
+                     "Exact zellige, Amazigh and moucharabieh motifs: seamless tiles coloured with a regional palette"),
     "sd-turbo": Engine("sd-turbo", "workshop_kit.image.sd_turbo", "pretrained",
                        "SD-Turbo text → image and image → image (weights from the offline pack or cache; best on a GPU)"),
 }
