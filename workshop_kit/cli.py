@@ -68,13 +68,13 @@ def _choices(values) -> list[str]:
     return sorted(values)
 
 
-def _add_common(p: argparse.ArgumentParser, default_out: str, formats: Sequence[str], also_default: str) -> None:
+def _add_common(p: argparse.ArgumentParser, default_out: str, formats: Sequence[str], also_help: str) -> None:
     p.add_argument("--seed", type=_seed, default=None, help="whole number 0..4294967295; the same seed gives the same result (default: random, printed)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help="where torch runs (default: auto = cuda, then mps, then cpu; or $WORKSHOP_KIT_DEVICE)")
     p.add_argument("--out", default=default_out, help=f"output file; its extension picks the format: {', '.join(formats)} (default: {default_out})")
-    p.add_argument("--also", default=also_default,
-                   help=f"comma-separated extra formats written beside --out (default: {also_default or 'none'}; 'none' for none)")
+    p.add_argument("--also", default=None, help=f"comma-separated extra formats written beside --out ({also_help}; 'none' for none)")
     p.add_argument("--city", default=None, help="a city preset that fills the options not given: " + ", ".join(_city_names()))
+    p.add_argument("--model-path", default=None, help="pretrained engines: a folder holding the model (default: offline pack or cache)")
 
 
 def _city_names() -> list[str]:
@@ -83,8 +83,23 @@ def _city_names() -> list[str]:
     return sorted(CITIES)
 
 
+# For each modality: the engine options the command line knows (argparse dest -> engine keyword), and what a city
+# preset fills in when the option is not given and the engine takes it.
+ENGINE_OPTIONS = {
+    "image": ("palette", "style", "size", "motif", "repeats", "variant", "prompt", "steps", "model_path"),
+    "music": ("scale", "rhythm", "bars", "tempo", "temperature", "top_k", "motif", "prompt", "seconds", "model_path"),
+    "mesh": ("preset", "height_mm", "wall_mm", "segments", "palette", "model_path"),
+}
+CITY_FIELDS = {
+    "image": {"palette": "palette", "style": "image_style"},
+    "music": {"scale": "scale", "rhythm": "rhythm", "tempo": "tempo"},
+    "mesh": {"preset": "vessel", "palette": "palette"},
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from .image.cppn import MAX_SIZE, MIN_SIZE, STYLES
+    from .image.cppn import STYLES
+    from .image.motifs import FAMILIES
     from .mesh.lathe import PRESETS
     from .music.theory import RHYTHMS, SCALES
     from .palettes import PALETTES
@@ -104,27 +119,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_ranged_int(1024, 65535, "port"), default=7860, help="port (default 7860)")
     p.add_argument("--lang", default="fr", choices=["fr", "en", "ar"], help="interface language (default fr)")
 
+    engines = lambda modality: ", ".join(f"{e.name} ({e.tier})" for e in modality.ENGINES.values())  # noqa: E731
+
     p = sub.add_parser("image", help="make a picture")
-    p.add_argument("--engine", default="cppn", choices=_choices(image.ENGINES), help="engine (default cppn)")
-    p.add_argument("--palette", choices=_choices(PALETTES), default=None, help="regional palette (default marrakech)")
-    p.add_argument("--style", choices=_choices(STYLES), default=None, help="composition (default flow)")
-    p.add_argument("--size", type=_ranged_int(MIN_SIZE, MAX_SIZE, "size"), default=512, help=f"width and height in pixels, {MIN_SIZE}..{MAX_SIZE} (default 512)")
-    _add_common(p, "image.png", image_formats(), "")
+    p.add_argument("--engine", default="cppn", choices=_choices(image.ENGINES), help="engine (default cppn): " + engines(image))
+    p.add_argument("--palette", choices=_choices(PALETTES), default=None, help="regional palette (cppn, motifs)")
+    p.add_argument("--style", choices=_choices(STYLES), default=None, help="composition (cppn)")
+    p.add_argument("--motif", choices=_choices(FAMILIES), default=None, help="motif family (motifs)")
+    p.add_argument("--repeats", type=_ranged_int(1, 16, "repeats"), default=None, help="unit tiles across, 1..16 (motifs)")
+    p.add_argument("--variant", default=None, help="drawing style of a motif family, e.g. knotted, flat, beads, star (motifs)")
+    p.add_argument("--size", type=_ranged_int(64, 4096, "size"), default=None, help="width and height in pixels (default: the engine's)")
+    p.add_argument("--prompt", default=None, help="what to draw (sd-turbo)")
+    p.add_argument("--steps", type=_ranged_int(1, 8, "steps"), default=None, help="denoising steps, 1..8 (sd-turbo)")
+    _add_common(p, "image.png", image_formats(), "default: none")
 
     p = sub.add_parser("music", help="compose and render a piece (audio + MIDI)")
-    p.add_argument("--engine", default="rules", choices=_choices(music.ENGINES), help="engine (default rules)")
-    p.add_argument("--scale", choices=_choices(SCALES), default=None, help="scale or maqam (default hijaz)")
-    p.add_argument("--rhythm", choices=_choices(RHYTHMS), default=None, help="rhythm cycle (default gnawa)")
-    p.add_argument("--bars", type=_ranged_int(1, 64, "bars"), default=16, help="length in bars, 1..64 (default 16)")
+    p.add_argument("--engine", default="rules", choices=_choices(music.ENGINES), help="engine (default rules): " + engines(music))
+    p.add_argument("--scale", choices=_choices(SCALES), default=None, help="scale or maqam (rules, melody-model)")
+    p.add_argument("--rhythm", choices=_choices(RHYTHMS), default=None, help="rhythm cycle (rules, melody-model)")
+    p.add_argument("--bars", type=_ranged_int(1, 64, "bars"), default=None, help="length in bars, 1..64 (default 16)")
     p.add_argument("--tempo", type=_ranged_int(40, 240, "tempo"), default=None, help="beats per minute, 40..240 (default: the rhythm's own)")
-    _add_common(p, "music.wav", audio_formats(), "mid")
+    p.add_argument("--temperature", type=_ranged_float(0.05, 5.0, "temperature"), default=None, help="sampling temperature (melody-model, musicgen)")
+    p.add_argument("--top-k", type=_ranged_int(1, 1000, "top-k"), default=None, help="sample among the k likeliest tokens (melody-model)")
+    p.add_argument("--motif", default=None, help='notes to continue, e.g. "D4 E4 F4 G4", or a MIDI file (melody-model)')
+    p.add_argument("--prompt", default=None, help="a description of the music (musicgen)")
+    p.add_argument("--seconds", type=_ranged_float(1, 30, "seconds"), default=None, help="length in seconds, 1..30 (musicgen)")
+    _add_common(p, "music.wav", audio_formats(), "default: mid when the engine writes a score")
 
     p = sub.add_parser("mesh", help="make a 3D object (GLB + STL)")
-    p.add_argument("--engine", default="lathe", choices=_choices(mesh.ENGINES), help="engine (default lathe)")
+    p.add_argument("--engine", default="lathe", choices=_choices(mesh.ENGINES), help="engine (default lathe): " + engines(mesh))
     p.add_argument("--preset", choices=_choices(PRESETS), default=None, help="vessel (default jar)")
     p.add_argument("--height-mm", type=_ranged_float(20, 600, "height-mm"), default=None, help="height in millimetres, 20..600 (default: the preset's)")
+    p.add_argument("--wall-mm", type=_ranged_float(1, 20, "wall-mm"), default=None, help="wall thickness in millimetres, 1..20 (default: the preset's)")
+    p.add_argument("--segments", type=_ranged_int(16, 512, "segments"), default=None, help="facets around, 16..512 (default 96)")
     p.add_argument("--palette", choices=_choices(PALETTES), default=None, help="glaze colours (default: none, plain clay)")
-    _add_common(p, "vessel.glb", mesh_formats(), "stl")
+    _add_common(p, "vessel.glb", mesh_formats(), "default: stl")
+
+    p = sub.add_parser("models", help="pretrained models: which are on this machine, and fetching them for the offline pack")
+    p.add_argument("action", choices=["list", "fetch"], help="list: what is here; fetch KEY: download (needs internet)")
+    p.add_argument("key", nargs="?", default=None, help="the model to fetch")
+    p.add_argument("--dest", default=None, help="folder to fetch into (default $WORKSHOP_KIT_MODELS/KEY)")
 
     p = sub.add_parser("bench", help="measure import time, each engine (median of runs), memory and booth start-up")
     p.add_argument("--runs", type=_ranged_int(1, 50, "runs"), default=5, help="runs per engine (default 5)")
@@ -165,33 +199,43 @@ def _outputs(out: str, also: str, formats: Sequence[str]) -> list[Path]:
     return paths
 
 
-def _generate(args) -> int:
+def _engine_options(args, modality: str, engine) -> dict:
+    """The options given on the command line, checked against what ``engine`` takes, plus the city's."""
+    import inspect
+
     from .presets import get_city
 
-    city = get_city(args.city) if args.city else None
-    if args.command == "image":
-        from . import image
+    accepted = inspect.signature(engine.load().generate).parameters
+    given = {name: getattr(args, name) for name in ENGINE_OPTIONS[modality] if getattr(args, name, None) is not None}
+    foreign = sorted(set(given) - set(accepted))
+    if foreign:
+        takes = sorted(f"--{n.replace('_', '-')}" for n in ENGINE_OPTIONS[modality] if n in accepted)
+        raise _UsageError(f"workshop-kit {modality}: --{foreign[0].replace('_', '-')} does not apply to the "
+                          f"{engine.name} engine; its options: {', '.join(takes) or 'none'}")
+    if args.city:
+        city = get_city(args.city)
+        for option, attribute in CITY_FIELDS[modality].items():
+            if option in accepted and option not in given:
+                given[option] = getattr(city, attribute)
+    return given
 
-        paths = _outputs(args.out, args.also, image_formats())
-        options = dict(palette=args.palette or (city.palette if city else "marrakech"),
-                       style=args.style or (city.image_style if city else "flow"), size=args.size)
-        result = image.generate(engine=args.engine, seed=args.seed, device=args.device, **options)
-    elif args.command == "music":
-        from . import music
 
-        paths = _outputs(args.out, args.also, audio_formats())
-        options = dict(scale=args.scale or (city.scale if city else "hijaz"),
-                       rhythm=args.rhythm or (city.rhythm if city else "gnawa"), bars=args.bars,
-                       tempo=args.tempo if args.tempo is not None else (city.tempo if city else None))
-        result = music.generate(engine=args.engine, seed=args.seed, device=args.device, **options)
-    else:
-        from . import mesh
+def _generate(args) -> int:
+    from . import image, mesh, music
+    from .engines import pick
 
-        paths = _outputs(args.out, args.also, mesh_formats())
-        options = dict(preset=args.preset or (city.vessel if city else "jar"), height_mm=args.height_mm)
-        if args.palette or city:
-            options["palette"] = args.palette or city.palette
-        result = mesh.generate(engine=args.engine, seed=args.seed, device=args.device, **options)
+    modality = args.command
+    package, formats, also = {
+        "image": (image, image_formats(), ""),
+        "music": (music, audio_formats(), "mid"),
+        "mesh": (mesh, mesh_formats(), "stl"),
+    }[modality]
+    engine = pick(package.ENGINES, args.engine)
+    if modality == "music" and engine.name == "musicgen":
+        also = ""  # audio only: MusicGen writes no score
+    options = _engine_options(args, modality, engine)
+    paths = _outputs(args.out, args.also if args.also is not None else also, formats)
+    result = package.generate(engine=engine.name, seed=args.seed, device=args.device, **options)
 
     written: list[Path] = []
     try:
@@ -204,7 +248,25 @@ def _generate(args) -> int:
         raise
     for path in written:
         print(f"{path}  (+ {sidecar_path(path).name})")
+    for note in result.notes:
+        print(f"note: {note}")
     print(f"engine={result.engine} seed={result.seed} device={result.device} seconds={result.seconds:.2f}")
+    return EXIT_OK
+
+
+def _models(args) -> int:
+    from . import pretrained
+
+    if args.action == "list":
+        for row in pretrained.status():
+            where = row["path"] if row["found"] else "not here"
+            use = "commercial use allowed" if row["commercial_use"] else "NON-COMMERCIAL"
+            print(f"{row['key']:18} {row['repo_id']:42} {row['licence']} ({use})  {where}")
+        return EXIT_OK
+    if args.key is None:
+        raise _UsageError("workshop-kit models fetch: name the model: " + ", ".join(pretrained.MODELS))
+    path = pretrained.fetch(args.key, dest=args.dest)
+    print(f"{args.key} -> {path}")
     return EXIT_OK
 
 
@@ -225,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             launch_booth(host=args.host, port=args.port, lang=args.lang)
             return EXIT_OK
+        if args.command == "models":
+            return _models(args)
         if args.command == "bench":
             from .bench import main as bench_main
 

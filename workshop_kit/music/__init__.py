@@ -7,6 +7,8 @@ from ..engines import Engine, pick
 ENGINES: dict[str, Engine] = {
     "rules": Engine("rules", "workshop_kit.music.rules", "embedded",
                     "Rule-based composer over Moroccan rhythm cycles and scales, played with SoundFont instruments"),
+    "musicgen": Engine("musicgen", "workshop_kit.music.musicgen", "pretrained",
+                       "MusicGen-small text → music (non-commercial weights from the offline pack or cache; best on a GPU)"),
 }
 
 __all__ = ["ENGINES", "generate"]
