@@ -1,0 +1,436 @@
+"""Is this mesh ready for a 3D printer? A plain-words check, in French and English.
+
+:func:`report` looks at a mesh in millimetres and answers with a :class:`PrintabilityReport`: is it closed
+(watertight), are its faces wound the same way, do its normals point outwards, how big is it, how many separate parts
+it has, and how thin its thinnest wall is, then a verdict such as ``"prêt à imprimer"`` / ``"ready to print"`` or
+what to fix first (``"paroi trop fine (0.6 mm < 1.2 mm)"``).
+
+How the thinnest wall is measured
+---------------------------------
+Points are sampled on the surface (area-weighted, with a fixed seed, so the same mesh always gives the same answer).
+From each point a ray is cast *into* the material, along the opposite of its face's normal, starting a hair below the
+surface; the distance to the first triangle it meets is the thickness of the material there. The walls of a pot give
+their thickness, its floor the floor's, a solid block its smallest size. The estimate is a low percentile
+(:data:`WALL_PERCENTILE`) of those distances rather than their minimum, so that a few rays grazing an edge do not decide
+alone, while a thin part covering a few percent of the surface is still caught. Rays are traced by a small numpy
+uniform-grid tracer in this module (trimesh's own ray tracer needs the optional ``rtree`` or ``embreex`` packages).
+
+When the normals point inwards (negative volume), the rays are cast the other way, so the wall is still measured;
+the inverted normals are reported as a fault. On an open mesh some rays escape; the estimate uses those that hit.
+
+Examples
+--------
+>>> import trimesh
+>>> from workshop_kit.mesh.printability import report
+>>> r = report(trimesh.creation.box((40, 30, 20)))
+>>> r.ready, round(r.volume_cm3, 3), r.bbox_mm
+(True, 24.0, (40.0, 30.0, 20.0))
+>>> r.verdict("fr")
+'prêt à imprimer'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..validation import check_choice, check_float, check_int
+
+__all__ = ["PrintabilityReport", "report", "DEFAULT_MIN_WALL_MM", "DEFAULT_BED_MM", "WALL_PERCENTILE", "wall_thickness",
+           "first_hit_distances"]
+
+DEFAULT_MIN_WALL_MM = 1.2
+"""Thinnest wall a hobby FDM printer with a 0.4 mm nozzle prints reliably (about three extrusion widths)."""
+
+DEFAULT_BED_MM = 250.0
+"""Largest size a common desktop printer takes; a bigger object gets a note (scale it down or cut it)."""
+
+WALL_PERCENTILE = 2.0
+"""The wall estimate is this percentile of the thickness measured by the rays."""
+
+_SAMPLES = 3000
+_SEED = 20240611  # fixed: the same mesh gives the same report
+
+
+@dataclass
+class PrintabilityReport:
+    """What :func:`report` found. Lengths in millimetres, volume in cubic centimetres.
+
+    Attributes
+    ----------
+    watertight : bool
+        Every edge is shared by exactly two faces: the surface is closed.
+    winding_consistent : bool
+        Neighbouring faces are wound the same way (their normals agree).
+    outward_normals : bool or None
+        The normals point out of the object (positive volume). ``None`` when the mesh is open or inconsistently
+        wound, where inside and outside are not defined.
+    volume_cm3 : float or None
+        Volume of material (always positive), ``None`` when it is not defined (open or inconsistently wound mesh).
+    bbox_mm : tuple of float
+        Size along x, y and z.
+    bodies : int
+        Number of separate parts.
+    faces : int
+        Number of triangles.
+    boundary_edges : int
+        Edges used by one face only (the rims of holes); 0 for a closed mesh.
+    min_wall_mm : float or None
+        Estimated thinnest wall (see the module's notes on the method); ``None`` when no ray met the other side.
+    min_wall_required_mm : float
+        The threshold the wall was checked against.
+    ready : bool
+        No fault found: the mesh can go to the slicer as it is. Notes (several parts, larger than the bed) do not
+        change it.
+    issues : list of dict
+        Faults to fix, each ``{"code", "en", "fr"}``, most serious first.
+    notes : list of dict
+        Advice that does not stop printing, each ``{"code", "en", "fr"}``.
+    """
+
+    watertight: bool
+    winding_consistent: bool
+    outward_normals: bool | None
+    volume_cm3: float | None
+    bbox_mm: tuple[float, float, float]
+    bodies: int
+    faces: int
+    boundary_edges: int
+    min_wall_mm: float | None
+    min_wall_required_mm: float
+    ready: bool
+    issues: list[dict[str, str]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
+
+    def verdict(self, lang: str = "fr") -> str:
+        """The verdict in one line: ``"prêt à imprimer"`` or the faults joined by ``" ; "``, then any notes.
+
+        Parameters
+        ----------
+        lang : str
+            ``"fr"`` (default) or ``"en"``.
+        """
+        lang = check_choice("lang", lang, ("fr", "en"))
+        sep = " ; " if lang == "fr" else "; "
+        if self.issues:
+            head = ("à corriger : " if lang == "fr" else "to fix: ") + sep.join(i[lang] for i in self.issues)
+        else:
+            head = "prêt à imprimer" if lang == "fr" else "ready to print"
+        if self.notes:
+            head += (" — à noter : " if lang == "fr" else " — note: ") + sep.join(n[lang] for n in self.notes)
+        return head
+
+    @property
+    def verdict_fr(self) -> str:
+        return self.verdict("fr")
+
+    @property
+    def verdict_en(self) -> str:
+        return self.verdict("en")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary of every field, plus ``verdict_fr`` and ``verdict_en``."""
+        data = asdict(self)
+        data["bbox_mm"] = list(self.bbox_mm)
+        data["verdict_fr"] = self.verdict_fr
+        data["verdict_en"] = self.verdict_en
+        return data
+
+    def __str__(self) -> str:
+        return self.verdict("fr") + " / " + self.verdict("en")
+
+
+def _mm(value: float) -> str:
+    return f"{value:.1f}" if value >= 0.95 else f"{value:.2f}".rstrip("0")
+
+
+def report(mesh, *, min_wall_mm: float = DEFAULT_MIN_WALL_MM, bed_mm: float | None = DEFAULT_BED_MM,
+           samples: int = _SAMPLES) -> PrintabilityReport:
+    """Check a mesh in millimetres for 3D printing.
+
+    Parameters
+    ----------
+    mesh : trimesh.Trimesh
+        The object, in millimetres. It is not changed.
+    min_wall_mm : float
+        Thinnest wall the printer can make, from 0.1 to 50 mm; 1.2 mm suits FDM with a 0.4 mm nozzle, 0.6 mm resin.
+    bed_mm : float or None
+        Largest size the printer takes; a bigger object gets a note. ``None`` skips that check.
+    samples : int
+        Rays cast to measure the walls, from 100 to 100 000. More rays, finer detail, more time.
+
+    Returns
+    -------
+    PrintabilityReport
+        Facts, faults and a verdict; ``report.verdict("fr")`` / ``report.verdict("en")`` to show it.
+
+    Raises
+    ------
+    ParameterError
+        When ``mesh`` is not a ``trimesh.Trimesh`` or an option is out of range.
+    """
+    import trimesh
+
+    if not isinstance(mesh, trimesh.Trimesh):
+        raise ParameterError("mesh", type(mesh).__name__, "a trimesh.Trimesh (a MeshResult's .mesh)")
+    min_wall_mm = check_float("min_wall_mm", min_wall_mm, 0.1, 50.0)
+    if bed_mm is not None:
+        bed_mm = check_float("bed_mm", bed_mm, 1.0, 10_000.0)
+    samples = check_int("samples", samples, 100, 100_000)
+
+    n_faces = int(len(mesh.faces))
+    if n_faces == 0:
+        empty = {"code": "empty", "fr": "maillage vide (aucune face)", "en": "empty mesh (no faces)"}
+        return PrintabilityReport(False, False, None, None, (0.0, 0.0, 0.0), 0, 0, 0, None, min_wall_mm, False, [empty])
+
+    watertight = bool(mesh.is_watertight)
+    winding = bool(mesh.is_winding_consistent)
+    # Edges used once: the rims of holes.
+    edges = np.sort(np.asarray(mesh.edges, dtype=np.int64), axis=1)
+    _, counts = np.unique(edges[:, 0] * (int(edges.max()) + 1) + edges[:, 1], return_counts=True)
+    boundary = int(np.count_nonzero(counts == 1))
+    nonmanifold = int(np.count_nonzero(counts > 2))
+
+    outward: bool | None = None
+    volume_cm3: float | None = None
+    signed_volume = 0.0
+    if watertight and winding:
+        signed_volume = float(mesh.volume)
+        outward = signed_volume > 0
+        volume_cm3 = abs(signed_volume) / 1000.0
+
+    extents = tuple(float(round(e, 4)) for e in mesh.extents)
+    bodies = int(mesh.body_count)
+
+    # Inverted normals: measure with the rays flipped so the wall is still found.
+    direction_sign = -1.0 if outward is False else 1.0
+    wall = wall_thickness(mesh, samples=samples, inward_sign=direction_sign)
+
+    issues: list[dict[str, str]] = []
+    notes: list[dict[str, str]] = []
+    if not watertight:
+        holes = f"{boundary} arête(s) de bord" if boundary else f"{nonmanifold} arête(s) non manifold"
+        holes_en = f"{boundary} boundary edge(s)" if boundary else f"{nonmanifold} non-manifold edge(s)"
+        issues.append({"code": "not_watertight",
+                       "fr": f"maillage ouvert, pas étanche ({holes}) : bouchez les trous",
+                       "en": f"open mesh, not watertight ({holes_en}): close the holes"})
+    if not winding:
+        issues.append({"code": "inconsistent_winding",
+                       "fr": "orientation des faces incohérente : réorientez-les",
+                       "en": "inconsistent face winding: make the faces agree"})
+    if outward is False:
+        issues.append({"code": "inverted_normals",
+                       "fr": "normales inversées (volume négatif) : retournez les faces",
+                       "en": "normals point inwards (negative volume): flip the faces"})
+    if watertight and winding and abs(signed_volume) < 1e-9:
+        issues.append({"code": "no_volume", "fr": "objet sans volume", "en": "object has no volume"})
+    if wall is not None and wall < min_wall_mm:
+        issues.append({"code": "thin_wall",
+                       "fr": f"paroi trop fine ({_mm(wall)} mm < {_mm(min_wall_mm)} mm) : épaississez-la",
+                       "en": f"wall too thin ({_mm(wall)} mm < {_mm(min_wall_mm)} mm): make it thicker"})
+    if bodies > 1:
+        notes.append({"code": "several_bodies",
+                      "fr": f"{bodies} pièces séparées, à placer chacune à plat sur le plateau",
+                      "en": f"{bodies} separate parts, each to lay flat on the bed"})
+    if bed_mm is not None and max(extents) > bed_mm:
+        notes.append({"code": "larger_than_bed",
+                      "fr": f"plus grand que le plateau ({_mm(max(extents))} mm > {_mm(bed_mm)} mm) : "
+                            "réduisez l'échelle",
+                      "en": f"larger than the bed ({_mm(max(extents))} mm > {_mm(bed_mm)} mm): scale it down"})
+
+    return PrintabilityReport(
+        watertight=watertight,
+        winding_consistent=winding,
+        outward_normals=outward,
+        volume_cm3=None if volume_cm3 is None else round(volume_cm3, 4),
+        bbox_mm=extents,  # type: ignore[arg-type]
+        bodies=bodies,
+        faces=n_faces,
+        boundary_edges=boundary,
+        min_wall_mm=None if wall is None else round(wall, 3),
+        min_wall_required_mm=min_wall_mm,
+        ready=not issues,
+        issues=issues,
+        notes=notes,
+    )
+
+
+def wall_thickness(mesh, *, samples: int = _SAMPLES, percentile: float = WALL_PERCENTILE,
+                   inward_sign: float = 1.0) -> float | None:
+    """Estimate the thinnest wall of ``mesh`` by casting rays into the material (see the module's notes).
+
+    Parameters
+    ----------
+    mesh : trimesh.Trimesh
+        The object; its face normals should point outwards (else pass ``inward_sign=-1``).
+    samples : int
+        Number of rays.
+    percentile : float
+        Which percentile of the measured thicknesses to return, from 0 to 100.
+    inward_sign : float
+        ``1`` casts along minus the face normal (outward normals), ``-1`` along the normal.
+
+    Returns
+    -------
+    float or None
+        The thickness in the mesh's units, or ``None`` when no ray met a face.
+    """
+    samples = check_int("samples", samples, 1, 1_000_000)
+    percentile = check_float("percentile", percentile, 0.0, 100.0)
+    if inward_sign not in (1, -1):
+        raise ParameterError("inward_sign", inward_sign, "1 or -1")
+    triangles = np.asarray(mesh.vertices, dtype=np.float64)[np.asarray(mesh.faces, dtype=np.int64)]
+    # normals from the winding itself: a mesh's cached face normals can disagree with it (after ``invert()``)
+    cross = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
+    areas = np.linalg.norm(cross, axis=1)
+    normals = cross / np.maximum(areas, 1e-300)[:, None]
+    good = areas > 0
+    if not good.any():
+        return None
+    rng = np.random.default_rng(_SEED)
+    cumulative = np.cumsum(np.where(good, areas, 0.0))
+    face = np.searchsorted(cumulative, rng.random(samples) * cumulative[-1], side="right")
+    face = np.minimum(face, len(areas) - 1)
+    u, v = rng.random(samples), rng.random(samples)
+    flip = u + v > 1
+    u[flip], v[flip] = 1 - u[flip], 1 - v[flip]
+    tri = triangles[face]
+    points = tri[:, 0] + u[:, None] * (tri[:, 1] - tri[:, 0]) + v[:, None] * (tri[:, 2] - tri[:, 0])
+    directions = -inward_sign * normals[face]
+
+    lo, hi = triangles.reshape(-1, 3).min(axis=0), triangles.reshape(-1, 3).max(axis=0)
+    diag = float(np.linalg.norm(hi - lo))
+    offset = max(diag * 1e-5, 1e-9)
+    hits = first_hit_distances(triangles, points + offset * directions, directions, max_distance=diag * 1.01,
+                               ignore=face)
+    found = np.isfinite(hits)
+    if not found.any():
+        return None
+    return float(np.percentile(hits[found] + offset, percentile))
+
+
+def _triangle_cells(tri_lo: np.ndarray, tri_hi: np.ndarray, lo: np.ndarray, cell: float,
+                    shape: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cell id, triangle index) for every grid cell each triangle's box (grown by half a cell) overlaps."""
+    a = np.clip(np.floor((tri_lo - 0.5 * cell - lo) / cell).astype(np.int64), 0, shape - 1)
+    b = np.clip(np.floor((tri_hi + 0.5 * cell - lo) / cell).astype(np.int64), 0, shape - 1)
+    span = b - a + 1
+    count = span.prod(axis=1)
+    tri_index = np.repeat(np.arange(len(a)), count)
+    # position of each entry inside its triangle's block of cells
+    starts = np.cumsum(count) - count
+    local = np.arange(int(count.sum())) - np.repeat(starts, count)
+    sx, sy = span[tri_index, 0], span[tri_index, 1]
+    ix = a[tri_index, 0] + local % sx
+    iy = a[tri_index, 1] + (local // sx) % sy
+    iz = a[tri_index, 2] + local // (sx * sy)
+    return (ix * shape[1] + iy) * shape[2] + iz, tri_index
+
+
+def first_hit_distances(triangles: np.ndarray, origins: np.ndarray, directions: np.ndarray, *,
+                        max_distance: float, ignore: np.ndarray | None = None) -> np.ndarray:
+    """Distance along each ray to the first triangle it meets (either side), ``inf`` when it meets none.
+
+    A uniform grid holds the triangles; each ray is marched through it in stages, and a ray stops as soon as its best
+    hit lies within the part of the grid already searched, so short rays (thin walls) cost little.
+
+    Parameters
+    ----------
+    triangles : numpy.ndarray
+        ``(n, 3, 3)`` triangle corners.
+    origins, directions : numpy.ndarray
+        ``(m, 3)`` ray starts and unit directions.
+    max_distance : float
+        Rays are followed this far.
+    ignore : numpy.ndarray or None
+        ``(m,)`` index of a triangle each ray must not hit (the face it starts from), or ``None``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(m,)`` distances.
+    """
+    n_rays = len(origins)
+    best = np.full(n_rays, np.inf)
+    if n_rays == 0 or len(triangles) == 0:
+        return best
+    tri_lo, tri_hi = triangles.min(axis=1), triangles.max(axis=1)
+    lo, hi = tri_lo.min(axis=0), tri_hi.max(axis=0)
+    size = np.maximum(hi - lo, 1e-12)
+    # About two cells per triangle, shaped like the bounding box.
+    target_cells = max(8.0, 2.0 * len(triangles))
+    cell = float((np.prod(size + size.max() * 1e-3) / target_cells) ** (1 / 3))
+    cell = max(cell, float(size.max()) / 256)
+    # one spare cell on every side, so that no grown box or ray sample near a face is clipped away
+    lo = lo - cell
+    shape = np.ceil(size / cell).astype(np.int64) + 2
+    cell_ids, tri_index = _triangle_cells(tri_lo, tri_hi, lo, cell, shape)
+    order = np.argsort(cell_ids)
+    cell_ids, tri_index = cell_ids[order], tri_index[order]
+    n_cells = int(shape.prod())
+    cell_start = np.searchsorted(cell_ids, np.arange(n_cells + 1))
+
+    v0 = triangles[:, 0]
+    e1 = triangles[:, 1] - v0
+    e2 = triangles[:, 2] - v0
+    n_steps = int(np.ceil(max_distance / cell)) + 1
+    bounds = [0, 8, 32, 128, 512]
+    bounds = [b for b in bounds if b < n_steps] + [n_steps]
+    active = np.arange(n_rays)
+    for first, last in zip(bounds[:-1], bounds[1:]):
+        if active.size == 0:
+            break
+        steps = np.arange(first, last, dtype=np.float64) * cell
+        pts = origins[active, None, :] + directions[active, None, :] * steps[None, :, None]
+        idx = np.floor((pts - lo) / cell).astype(np.int64)
+        inside = np.all((idx >= 0) & (idx < shape), axis=2)
+        cid = (idx[..., 0] * shape[1] + idx[..., 1]) * shape[2] + idx[..., 2]
+        cid = np.where(inside, cid, -1)
+        # drop repeats of the same cell along a ray
+        keep = inside.copy()
+        keep[:, 1:] &= cid[:, 1:] != cid[:, :-1]
+        ray_local, step = np.nonzero(keep)
+        cells = cid[ray_local, step]
+        counts = cell_start[cells + 1] - cell_start[cells]
+        has = counts > 0
+        ray_local, cells, counts = ray_local[has], cells[has], counts[has]
+        if counts.size:
+            pair_ray = np.repeat(ray_local, counts)
+            starts = np.repeat(cell_start[cells] - np.cumsum(counts) + counts, counts)
+            pair_tri = tri_index[starts + np.arange(int(counts.sum()))]
+            rays = active[pair_ray]
+            if ignore is not None:
+                ok = ignore[rays] != pair_tri
+                rays, pair_tri = rays[ok], pair_tri[ok]
+            t = _moller_trumbore(origins[rays], directions[rays], v0[pair_tri], e1[pair_tri], e2[pair_tri])
+            np.minimum.at(best, rays, t)
+        searched = (last - 1) * cell
+        active = active[best[active] > searched]
+    best[best > max_distance] = np.inf
+    return best
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.empty_like(a)
+    out[:, 0] = a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1]
+    out[:, 1] = a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2]
+    out[:, 2] = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+    return out
+
+
+def _moller_trumbore(orig: np.ndarray, d: np.ndarray, v0: np.ndarray, e1: np.ndarray, e2: np.ndarray) -> np.ndarray:
+    """Ray–triangle distances (``inf`` for a miss), both sides of the triangle, only ahead of the origin."""
+    p = _cross(d, e2)
+    det = np.einsum("ij,ij->i", e1, p)
+    ok = np.abs(det) > 1e-18
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    s = orig - v0
+    u = np.einsum("ij,ij->i", s, p) * inv
+    q = _cross(s, e1)
+    v = np.einsum("ij,ij->i", d, q) * inv
+    t = np.einsum("ij,ij->i", e2, q) * inv
+    hit = ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0)
+    return np.where(hit, t, np.inf)
