@@ -179,8 +179,11 @@ def test_save_writes_mesh_and_sidecar(tmp_path, suffix):
     assert path.exists() and path.stat().st_size > 0
     reloaded = trimesh.load(path, force="mesh")
     assert reloaded.is_watertight
-    assert reloaded.volume == pytest.approx(result.mesh.volume, rel=1e-3)
-    assert reloaded.extents == pytest.approx(result.mesh.extents, rel=1e-4)
+    volume, extents = result.mesh.volume, result.mesh.extents
+    if suffix == ".glb":  # glTF: metres, Y up
+        volume, extents = volume * 1e-9, extents[[0, 2, 1]] * 1e-3
+    assert reloaded.volume == pytest.approx(volume, rel=1e-3)
+    assert reloaded.extents == pytest.approx(extents, rel=1e-4)
     sidecar = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
     assert sidecar["engine"] == "lathe" and sidecar["seed"] == 7 and sidecar["params"]["preset"] == "jar"
     assert sidecar["format"] == suffix.lstrip(".")
@@ -221,3 +224,14 @@ def test_default_vessel_is_quick():
     result = lathe.generate(seed=0)
     assert result.params == {"preset": "jar", "height_mm": 300.0, "wall_mm": 6.0, "segments": 96, "palette": None}
     assert result.seconds < 2.0  # about 0.02 s on a laptop; generous for slow test machines
+
+
+def test_glb_is_in_metres_with_y_up_and_stl_in_millimetres(tmp_path):
+    import trimesh
+
+    result = pot(preset="jar", height_mm=300, seed=0)
+    glb = trimesh.load(result.save(tmp_path / "jar.glb"), force="mesh")
+    stl = trimesh.load(result.save(tmp_path / "jar.stl"))
+    assert glb.extents[1] == pytest.approx(0.3, rel=1e-3)  # height along Y, in metres
+    assert stl.extents[2] == pytest.approx(300, rel=1e-3)  # height along Z, in millimetres
+    assert result.mesh.extents[2] == pytest.approx(300, rel=1e-3)  # the result itself is untouched

@@ -20,6 +20,9 @@ from .provenance import now_iso, package_versions
 
 __all__ = ["Result", "ImageResult", "AudioResult", "MeshResult"]
 
+# Millimetres, Z up  ->  metres, Y up: rotate -90° about X (Z becomes Y), then scale by 1/1000.
+GLTF_FROM_MM_Z_UP = np.array([[0.001, 0, 0, 0], [0, 0, 0.001, 0], [0, -0.001, 0, 0], [0, 0, 0, 1]], dtype=float)
+
 
 @dataclass(repr=False)
 class Result:
@@ -162,7 +165,11 @@ class MeshResult(Result):
     PACKAGES: ClassVar[tuple[str, ...]] = ("trimesh",)
 
     def _write(self, tmp: Path, suffix: str) -> None:
-        self.mesh.export(str(tmp), file_type=suffix.lstrip("."))
+        mesh = self.mesh
+        if suffix == ".glb":  # glTF means metres and Y up; the kit works in millimetres with Z up (as printers do)
+            mesh = mesh.copy()
+            mesh.apply_transform(GLTF_FROM_MM_Z_UP)
+        mesh.export(str(tmp), file_type=suffix.lstrip("."))
 
     def _repr_html_(self) -> str:
         from .mesh.viewer import mesh_to_html
