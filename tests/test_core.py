@@ -78,6 +78,7 @@ def test_parameter_error_is_a_value_error_with_both_languages():
     assert isinstance(err, ValueError) and isinstance(err, WorkshopKitError)
     assert "'pink'" in str(err) and "fes, sahara" in str(err)
     assert "valeurs possibles" in err.message("fr") and err.message("en") == str(err)
+    assert "القيم الممكنة" in err.message("ar") and "'pink'" in err.message("ar")
 
 
 def test_checks():

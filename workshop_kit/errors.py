@@ -21,16 +21,18 @@ __all__ = [
 class WorkshopKitError(Exception):
     """Base class of every error the kit raises on purpose.
 
-    ``message_fr`` holds the French wording; ``str(error)`` is the English one. ``message(lang)`` picks one.
+    ``str(error)`` is the English wording; ``message_fr`` and ``message_ar`` hold the French and Arabic ones (English
+    where none was given). ``message(lang)`` picks one.
     """
 
-    def __init__(self, message: str, message_fr: str | None = None):
+    def __init__(self, message: str, message_fr: str | None = None, message_ar: str | None = None):
         super().__init__(message)
         self.message_en = message
         self.message_fr = message_fr or message
+        self.message_ar = message_ar or message
 
     def message(self, lang: str = "en") -> str:
-        return self.message_fr if lang == "fr" else self.message_en
+        return {"fr": self.message_fr, "ar": self.message_ar}.get(lang, self.message_en)
 
 
 def _fmt_allowed(allowed: Iterable[object] | str) -> str:
@@ -52,10 +54,12 @@ class ParameterError(WorkshopKitError, ValueError):
         allowed_text = _fmt_allowed(allowed)
         en = f"{name}={value!r} is not allowed; allowed: {allowed_text}"
         fr = f"{name}={value!r} n'est pas accepté ; valeurs possibles : {allowed_text}"
+        ar = f"القيمة {name}={value!r} غير مقبولة؛ القيم الممكنة: {allowed_text}"
         if reason:
             en = f"{name}={value!r}: {reason}; allowed: {allowed_text}"
             fr = f"{name}={value!r} : {reason} ; valeurs possibles : {allowed_text}"
-        super().__init__(en, fr)
+            ar = f"{name}={value!r}: {reason}؛ القيم الممكنة: {allowed_text}"
+        super().__init__(en, fr, ar)
         self.name = name
         self.value = value
         self.allowed = allowed_text
