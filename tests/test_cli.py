@@ -112,7 +112,7 @@ def test_doctor_json_reports_every_engine():
     run = cli("doctor", "--json", "--quick")
     report = json.loads(run.stdout)
     names = {c["name"]: c for c in report["checks"]}
-    for engine in ("image/cppn", "music/rules", "mesh/lathe"):
+    for engine in ("image/cppn", "image/motifs", "music/rules", "mesh/lathe"):
         assert names[engine]["ok"], names[engine]
         assert names[engine]["seconds"] > 0
     assert {"python", "torch", "device", "memory", "disk"} <= set(names)
@@ -123,7 +123,7 @@ def test_doctor_exit_1_when_an_engine_is_broken(monkeypatch, capsys):
     from workshop_kit import doctor
 
     def broken(quick):
-        return [("image/cppn", lambda: (_ for _ in ()).throw(RuntimeError("no luck")))]
+        return [("image/cppn", lambda seed: (_ for _ in ()).throw(RuntimeError("no luck")))]
 
     monkeypatch.setattr(doctor, "_engine_jobs", broken)
     assert doctor.main(quick=True) == 1

@@ -38,7 +38,7 @@ def sd_turbo(folder: Path) -> Path:
                                                 pad_token_id=len(tokenizer) - 1, hidden_size=16, intermediate_size=32,
                                                 num_attention_heads=2, num_hidden_layers=2, vocab_size=len(tokenizer),
                                                 max_position_embeddings=77, projection_dim=16))
-    scheduler = EulerDiscreteScheduler(timestep_spacing="trailing", prediction_type="epsilon")
+    scheduler = EulerDiscreteScheduler(timestep_spacing="trailing", prediction_type="epsilon", steps_offset=1)
     pipe = StableDiffusionPipeline(unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer,
                                    scheduler=scheduler, safety_checker=None, feature_extractor=None,
                                    requires_safety_checker=False)

@@ -54,14 +54,17 @@ def _version(name: str) -> str | None:
 
 
 def _engine_jobs(quick: bool):
-    """(label, callable) for one representative generation per embedded engine."""
+    """(label, function of a seed) for one generation with default options per embedded engine (smaller when ``quick``)."""
     from . import image, mesh, music
 
-    return [
-        ("image/cppn", lambda: image.generate(engine="cppn", size=128 if quick else 512, seed=0)),
-        ("music/rules", lambda: music.generate(engine="rules", bars=2 if quick else 16, seed=0)),
-        ("mesh/lathe", lambda: mesh.generate(engine="lathe", seed=0)),
-    ]
+    small = {"image": {"size": 256}, "music": {"bars": 2}, "mesh": {}} if quick else {"image": {}, "music": {}, "mesh": {}}
+    jobs = []
+    for modality, package in (("image", image), ("music", music), ("mesh", mesh)):
+        for engine in package.ENGINES.values():
+            if engine.tier == "embedded":
+                options = dict(engine=engine.name, **small[modality])
+                jobs.append((f"{modality}/{engine.name}", lambda seed, p=package, o=options: p.generate(seed=seed, **o)))
+    return jobs
 
 
 def run_checks(*, quick: bool = False) -> Report:
@@ -105,16 +108,27 @@ def run_checks(*, quick: bool = False) -> Report:
         v = _version(package)
         add(Check(package, v is not None, v or "missing", "" if v else f"needed for {why}"))
 
+    try:  # the pretrained tier is optional: report what is here, never block on it
+        from .pretrained import status
+
+        for row in status():
+            licence = row["licence"] + ("" if row["commercial_use"] else ", non-commercial")
+            add(Check(f"model {row['key']}", row["found"], "found" if row["found"] else "not here",
+                      f"{licence}; " + (row["path"] if row["found"] else "optional: workshop-kit models fetch " + row["key"]),
+                      blocking=False))
+    except Exception as exc:  # noqa: BLE001 - a broken cache must not stop the report
+        add(Check("pretrained models", False, "unknown", f"{type(exc).__name__}: {exc}", blocking=False))
+
     with tempfile.TemporaryDirectory() as tmp:
         for label, job in _engine_jobs(quick):
             try:
                 start = time.perf_counter()
-                job()  # the first call loads what the engine needs (torch, the SoundFont …)
+                job(0)  # the first call loads what the engine needs (torch, the SoundFont …)
                 first = time.perf_counter() - start
                 start = time.perf_counter()
-                result = job()
+                result = job(1)  # another seed: nothing cached from the first call
                 seconds = time.perf_counter() - start
-                suffix = {"image": ".png", "music": ".wav", "mesh": ".glb"}[label.split("/")[0]]
+                suffix = {"image": ".png", "music": ".wav", "mesh": ".glb"}[label.split("/", 1)[0]]
                 result.save(os.path.join(tmp, "check" + suffix))
                 add(Check(label, True, f"{seconds:.2f} s", f"first call {first:.2f} s with loading", seconds=round(seconds, 3)))
             except Exception as exc:  # the doctor reports every failure and goes on
