@@ -1,13 +1,9 @@
 """Shared test settings: nothing in the suite may reach the network."""
 
 import os
-import sys
-from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.pop("WORKSHOP_KIT_DEVICE", None)
 os.environ.pop("WORKSHOP_KIT_MODELS", None)
-
-sys.path.insert(0, str(Path(__file__).parent))  # tests/tiny_models.py: tiny random pretrained-tier models

@@ -135,11 +135,20 @@ def test_bench_writes_json_and_table(tmp_path):
 
     readme = tmp_path / "README.md"
     readme.write_text(f"# x\n{bench.README_START}\nold\n{bench.README_END}\nafter\n")
-    assert bench.main(runs=1, out=str(tmp_path / "b.json"), readme=str(readme), booth=False) == 0
+    assert bench.main(runs=1, out=str(tmp_path / "b.json"), readme=str(readme), booth=False, overhead=False) == 0
     report = json.loads((tmp_path / "b.json").read_text())
-    for key in ("import", "image.cppn", "music.rules", "mesh.lathe"):
+    for key in ("import", "image.cppn", "image.motifs", "music.rules", "mesh.lathe"):
         entry = report["results"][key]
         assert entry["median_s"] > 0 and "target_s" in entry and isinstance(entry["meets_target"], bool)
     assert report["machine"]["cores"] >= 1 and report["peak_rss_mb"] > 0
     text = readme.read_text()
     assert "old" not in text and "CPPN picture" in text and text.endswith("after\n")
+
+
+def test_side_by_side_reports_the_relative_overhead():
+    import time
+
+    from workshop_kit.bench import _side_by_side
+
+    entry = _side_by_side(lambda: time.sleep(0.01), lambda: time.sleep(0.02), runs=3)
+    assert entry["kit_median_s"] > entry["raw_median_s"] and 0.5 < entry["overhead"] < 2.0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile
 
-import tiny_models
+from workshop_kit import tiny_models
 from workshop_kit.errors import MissingModelError, OutputPathError, ParameterError
 from workshop_kit.music import musicgen
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-import tiny_models
+from workshop_kit import tiny_models
 from workshop_kit.errors import MissingModelError, ParameterError
 from workshop_kit.image import sd_turbo
 from workshop_kit.pretrained import ENV_VAR, locate

@@ -116,12 +116,72 @@ def cases() -> list[tuple[str, str, float, Callable[[], Any]]]:
 
     return [
         ("image.cppn", "CPPN picture 512×512", 1.0, lambda: image.generate(engine="cppn", size=512, seed=0)),
+        ("image.motifs", "procedural zellige 1024×1024", 0.5,
+         lambda: image.generate(engine="motifs", motif="zellige8", size=1024, seed=next(_seeds))),
         ("music.rules", "compose + render 16 bars", 1.0, lambda: music.generate(engine="rules", bars=16, seed=0)),
         ("mesh.lathe", "lathe vessel (jar)", 0.5, lambda: mesh.generate(engine="lathe", preset="jar", seed=0)),
     ]
 
 
-def run(*, runs: int = 5, booth: bool = True, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+_seeds = iter(range(10**9))  # a fresh seed per call, so no engine serves a cached result
+
+
+def wrapper_overhead(runs: int) -> dict[str, Any]:
+    """The kit's wrappers against the raw library call on the same tiny random models, measured side by side.
+
+    Each pair runs interleaved (raw, wrapper, raw, wrapper …) on one loaded model, so both see the same machine.
+    """
+    import tempfile
+
+    import torch
+
+    from . import tiny_models
+    from .image import sd_turbo
+    from .music import musicgen
+
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        sd_folder = tiny_models.sd_turbo(Path(tmp) / "sd-turbo")
+        pipe = sd_turbo.load_pipeline(str(sd_folder), "cpu", None)
+
+        def raw_sd():
+            generator = torch.Generator("cpu").manual_seed(0)
+            pipe(prompt="zellige", num_inference_steps=1, guidance_scale=0.0, height=64, width=64,
+                 generator=generator, output_type="np")
+
+        def kit_sd():
+            sd_turbo.generate(prompt="zellige", size=64, seed=0, model_path=sd_folder, tiny_decoder=False, progress=False)
+
+        results["sd-turbo"] = _side_by_side(raw_sd, kit_sd, runs)
+
+        mg_folder = tiny_models.musicgen(Path(tmp) / "musicgen-small")
+        model, processor = musicgen.load_model(str(mg_folder), "cpu")
+
+        def raw_mg():
+            inputs = processor(text=["gnawa"], padding=True, return_tensors="pt")
+            torch.manual_seed(0)
+            model.generate(**inputs, do_sample=True, guidance_scale=3.0, max_new_tokens=100)
+
+        def kit_mg():
+            musicgen.generate(prompt="gnawa", seconds=2.0, seed=0, model_path=mg_folder, progress=False)
+
+        results["musicgen"] = _side_by_side(raw_mg, kit_mg, runs)
+    return results
+
+
+def _side_by_side(raw: Callable[[], Any], kit: Callable[[], Any], runs: int) -> dict[str, float]:
+    raw(), kit()  # warm both
+    raw_times, kit_times = [], []
+    for _ in range(max(runs, 10)):
+        for fn, times in ((raw, raw_times), (kit, kit_times)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    raw_s, kit_s = statistics.median(raw_times), statistics.median(kit_times)
+    return {"raw_median_s": raw_s, "kit_median_s": kit_s, "overhead": (kit_s - raw_s) / raw_s}
+
+
+def run(*, runs: int = 5, booth: bool = True, overhead: bool = True, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     say = progress or (lambda _msg: None)
     results: dict[str, Any] = {}
     say("import workshop_kit")
@@ -134,7 +194,14 @@ def run(*, runs: int = 5, booth: bool = True, progress: Callable[[str], None] | 
         results["booth.startup"] = {"what": "booth start-up to first page", "target_s": 15.0, **booth_startup()}
     for entry in results.values():
         entry["meets_target"] = entry["median_s"] <= entry["target_s"]
-    return {"created": now_iso(), "machine": machine(), "peak_rss_mb": peak_rss_mb(), "results": results}
+    report = {"created": now_iso(), "machine": machine(), "results": results}
+    if overhead:
+        say("wrapper overhead (tiny random models)")
+        report["wrapper_overhead"] = wrapper_overhead(runs)
+        for entry in report["wrapper_overhead"].values():
+            entry.update(target=0.05, meets_target=entry["overhead"] <= 0.05)
+    report["peak_rss_mb"] = peak_rss_mb()
+    return report
 
 
 def table(report: dict[str, Any]) -> str:
@@ -150,6 +217,10 @@ def table(report: dict[str, Any]) -> str:
     for entry in report["results"].values():
         mark = "✓" if entry["meets_target"] else "✗"
         lines.append(f"| {entry['what']} | {entry['median_s']:.3f} s | ≤ {entry['target_s']:g} s | {mark} |")
+    for name, entry in report.get("wrapper_overhead", {}).items():
+        mark = "✓" if entry["meets_target"] else "✗"
+        lines.append(f"| {name} wrapper overhead vs raw call (tiny model; {entry['raw_median_s'] * 1000:.0f} ms raw) "
+                     f"| {entry['overhead']:+.1%} | ≤ {entry['target']:.0%} | {mark} |")
     return "\n".join(lines)
 
 
@@ -163,8 +234,9 @@ def update_readme(path: str | os.PathLike, text: str) -> None:
     path.write_text(pattern.sub(lambda _m: block, content), encoding="utf-8")
 
 
-def main(*, runs: int = 5, out: str | None = "bench/results.json", readme: str | None = None, booth: bool = True) -> int:
-    report = run(runs=runs, booth=booth, progress=lambda msg: print(f"… {msg}", file=sys.stderr, flush=True))
+def main(*, runs: int = 5, out: str | None = "bench/results.json", readme: str | None = None, booth: bool = True,
+         overhead: bool = True) -> int:
+    report = run(runs=runs, booth=booth, overhead=overhead, progress=lambda msg: print(f"… {msg}", file=sys.stderr, flush=True))
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         write_json(out, report)

@@ -165,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="bench/results.json", help="JSON file to write (default bench/results.json)")
     p.add_argument("--readme", default=None, help="also rewrite the benchmark table in this README")
     p.add_argument("--no-booth", action="store_true", help="skip the booth start-up measurement")
+    p.add_argument("--no-overhead", action="store_true", help="skip the pretrained wrappers' overhead measurement")
     return parser
 
 
@@ -292,7 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bench":
             from .bench import main as bench_main
 
-            return bench_main(runs=args.runs, out=args.out, readme=args.readme, booth=not args.no_booth)
+            return bench_main(runs=args.runs, out=args.out, readme=args.readme, booth=not args.no_booth,
+                              overhead=not args.no_overhead)
         return _generate(args)
     except _UsageError as exc:
         print(str(exc), file=sys.stderr)

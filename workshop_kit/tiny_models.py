@@ -1,7 +1,9 @@
-"""Tiny pretrained-tier models with random weights, built and saved locally: no download, a few MB, seconds.
+"""Tiny pretrained-tier models with random weights, built and saved locally: no download, under 1 MB, seconds.
 
 They have the real architectures and file layouts (``save_pretrained``), so the kit's real loading and generation
-code runs on them exactly as on the published weights.
+code runs on them exactly as on the published weights: the tests use them, the benchmark measures the wrappers'
+overhead on them, and a trainer can try the pretrained path of a notebook on a laptop without the weights.
+They make noise, not art.
 """
 
 from __future__ import annotations
