@@ -50,14 +50,17 @@ class ParameterError(WorkshopKitError, ValueError):
     workshop_kit.errors.ParameterError: palette='pink' is not allowed; allowed: marrakech, fes
     """
 
-    def __init__(self, name: str, value: object, allowed: Iterable[object] | str, reason: str | None = None):
+    def __init__(self, name: str, value: object, allowed: Iterable[object] | str, reason: str | None = None, *,
+                 allowed_fr: str | None = None, reason_fr: str | None = None):
         allowed_text = _fmt_allowed(allowed)
+        allowed_fr = allowed_fr or allowed_text
+        reason_fr = reason_fr or reason
         en = f"{name}={value!r} is not allowed; allowed: {allowed_text}"
-        fr = f"{name}={value!r} n'est pas accepté ; valeurs possibles : {allowed_text}"
+        fr = f"{name}={value!r} n'est pas accepté ; valeurs possibles : {allowed_fr}"
         ar = f"القيمة {name}={value!r} غير مقبولة؛ القيم الممكنة: {allowed_text}"
         if reason:
             en = f"{name}={value!r}: {reason}; allowed: {allowed_text}"
-            fr = f"{name}={value!r} : {reason} ; valeurs possibles : {allowed_text}"
+            fr = f"{name}={value!r} : {reason_fr} ; valeurs possibles : {allowed_fr}"
             ar = f"{name}={value!r}: {reason}؛ القيم الممكنة: {allowed_text}"
         super().__init__(en, fr, ar)
         self.name = name
