@@ -152,3 +152,22 @@ def test_side_by_side_reports_the_relative_overhead():
 
     entry = _side_by_side(lambda: time.sleep(0.01), lambda: time.sleep(0.02), runs=3)
     assert entry["kit_median_s"] > entry["raw_median_s"] and 0.5 < entry["overhead"] < 2.0
+
+
+def test_analyse_prints_a_summary_json_and_pictures(tmp_path):
+    piece = tmp_path / "p.wav"
+    assert cli("music", "--rhythm", "chaabi", "--bars", "4", "--seed", "0", "--out", str(piece)).returncode == 0
+    run = cli("analyse", str(piece), "--lang", "en", "--png-dir", str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    assert "BPM" in run.stdout or "bpm" in run.stdout.lower()
+    assert Image.open(tmp_path / "p-spectrogram.png").size[0] > 100
+    assert (tmp_path / "p-chroma.png.json").exists()
+    report = json.loads(cli("analyse", str(piece), "--json").stdout)
+    assert 100 < report["tempo_bpm"] < 160 or 50 < report["tempo_bpm"] < 80
+
+
+def test_analyse_refuses_a_corrupt_file_with_one_line(tmp_path):
+    bad = tmp_path / "noise.wav"
+    bad.write_bytes(b"RIFF not really a wave file" * 10)
+    run = cli("analyse", str(bad))
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and "noise.wav" in run.stderr

@@ -155,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--palette", choices=_choices(PALETTES), default=None, help="glaze colours (default: none, plain clay)")
     _add_common(p, "vessel.glb", mesh_formats(), "default: stl")
 
+    p = sub.add_parser("analyse", help="listen to an audio file: tempo, beats, key estimate, loudness, and figures")
+    p.add_argument("file", help="WAV, FLAC, OGG or MP3, at most 20 MB and 60 s")
+    p.add_argument("--json", action="store_true", help="print every measure as JSON")
+    p.add_argument("--png-dir", default=None, help="also save the spectrogram and chroma pictures (PNG) in this folder")
+    p.add_argument("--lang", default="fr", choices=["fr", "en", "ar"], help="language of the summary (default fr)")
+
     p = sub.add_parser("models", help="pretrained models: which are on this machine, and fetching them for the offline pack")
     p.add_argument("action", choices=["list", "fetch"], help="list: what is here; fetch KEY: download (needs internet)")
     p.add_argument("key", nargs="?", default=None, help="the model to fetch")
@@ -255,6 +261,27 @@ def _generate(args) -> int:
     return EXIT_OK
 
 
+def _analyse(args) -> int:
+    import json
+
+    from .music import analysis
+
+    pictures = []
+    if args.png_dir is not None:  # check where the pictures go before listening
+        folder = Path(args.png_dir)
+        stem = Path(args.file).stem
+        pictures = [check_output_path(folder / f"{stem}-{kind}.png", [".png"], name="png-dir")
+                    for kind in ("spectrogram", "chroma")]
+    result = analysis.analyse(args.file)
+    print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if args.json else result.summary(args.lang))
+    if pictures:
+        analysis.spectrogram_image(args.file, analysis=result, lang=args.lang).save(pictures[0])
+        analysis.chroma_image(result, lang=args.lang).save(pictures[1])
+        for path in pictures:
+            print(f"{path}  (+ {sidecar_path(path).name})", file=sys.stderr if args.json else sys.stdout)
+    return EXIT_OK
+
+
 def _models(args) -> int:
     from . import pretrained
 
@@ -288,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             launch_booth(host=args.host, port=args.port, lang=args.lang)
             return EXIT_OK
+        if args.command == "analyse":
+            return _analyse(args)
         if args.command == "models":
             return _models(args)
         if args.command == "bench":
