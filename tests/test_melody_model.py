@@ -4,6 +4,7 @@ import math
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from workshop_kit.errors import MissingModelError, ParameterError
@@ -227,3 +228,38 @@ def test_missing_weights_folder_says_how_to_train(tmp_path):
     assert "workshop-kit train melody" in str(info.value)
     with pytest.raises(MissingModelError):
         mm.load_model(path=tmp_path)
+
+
+# ------------------------------------------------------------------------------------------ the engine
+def test_engine_places_the_melody_in_a_maqam_and_arranges_it():
+    import workshop_kit as wk
+    from workshop_kit.music.theory import RHYTHMS
+
+    result = wk.music.generate(engine="melody-model", scale="bayati", rhythm="gnawa", bars=4, seed=1)
+    rhythm = RHYTHMS["gnawa"]
+    piece_seconds = 4 * rhythm.beats * 60 / rhythm.tempo
+    assert result.audio.shape[1] == 2 and result.duration == pytest.approx(piece_seconds + 1.0, abs=0.05)
+    lead = [n for n in result.score.notes if n.track == "lead"]
+    assert lead and all(n.start < piece_seconds for n in lead)
+    assert any(abs(n.pitch % 1 - 0.5) < 1e-6 for n in lead)  # bayati's quarter tone is played
+    assert {n.track for n in result.score.notes} >= {"lead", "bass"}
+    assert result.model["commercial_use"] is False and result.params["meter"]
+
+
+def test_engine_is_deterministic_and_continues_a_motif():
+    import workshop_kit as wk
+
+    a = wk.music.generate(engine="melody-model", scale="hijaz", rhythm="chaabi", bars=2, seed=0, motif="D4 E4 F4 G4")
+    b = wk.music.generate(engine="melody-model", scale="hijaz", rhythm="chaabi", bars=2, seed=0, motif="D4 E4 F4 G4")
+    assert np.array_equal(a.audio, b.audio)
+    first = sorted((n for n in a.score.notes if n.track == "lead"), key=lambda n: n.start)[:4]
+    assert [round(n.pitch) for n in first] == [62, 63, 66, 67]  # D, Eb, F#, G: the motif read in hijaz on D
+
+
+@pytest.mark.parametrize("kw, named", [(dict(temperature=0), "temperature"), (dict(motif="H9"), "H9"),
+                                       (dict(bars=0), "bars"), (dict(scale="lydian"), "lydian")])
+def test_engine_bad_input(kw, named):
+    import workshop_kit as wk
+
+    with pytest.raises(ParameterError, match=named):
+        wk.music.generate(engine="melody-model", **kw)

@@ -7,6 +7,8 @@ from ..engines import Engine, pick
 ENGINES: dict[str, Engine] = {
     "rules": Engine("rules", "workshop_kit.music.rules", "embedded",
                     "Rule-based composer over Moroccan rhythm cycles and scales, played with SoundFont instruments"),
+    "melody-model": Engine("melody-model", "workshop_kit.music.melody_model", "embedded",
+                           "A small GPT-2 trained by the kit on folk tunes writes the melody, placed in any scale or maqam"),
     "musicgen": Engine("musicgen", "workshop_kit.music.musicgen", "pretrained",
                        "MusicGen-small text → music (non-commercial weights from the offline pack or cache; best on a GPU)"),
 }

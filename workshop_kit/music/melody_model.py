@@ -656,3 +656,84 @@ def evaluate(split: str = "test", *, path: str | os.PathLike | None = None, devi
     result["samples"]["n"] = len(samples)
     result["reference"] = sample_statistics([tok.decode(s) for s in sequences])
     return result
+
+
+# --------------------------------------------------------------------------------------------------- engine
+def _meter_for(rhythm) -> str:
+    """The time signature the model writes in for a rhythm cycle (its beats, binary or ternary)."""
+    if rhythm.subdivision == 3:
+        return {2: "6/8", 3: "9/8", 4: "12/8"}.get(rhythm.beats, "6/8")
+    return {2: "2/4", 3: "3/4", 4: "4/4", 5: "5/4"}.get(rhythm.beats, "4/4")
+
+
+def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tempo: float | None = None,
+             tonic: str = "D", temperature: float = 1.0, top_k: int | None = None, motif: object = None,
+             seed: int | None = None, device: str | None = "auto"):
+    """A melody written by the melody model, placed in ``scale``, arranged over ``rhythm`` and rendered.
+
+    The model writes scale degrees; the kit places them in the scale or maqam (quarter tones included), then the
+    rule-based arranger adds the bass and the percussion cycle of the rhythm, as for the ``rules`` engine. A melody
+    shorter than the piece is played again, as folk tunes repeat their strains.
+
+    Parameters
+    ----------
+    scale, rhythm, bars, tempo, tonic
+        As for the ``rules`` engine (:func:`workshop_kit.music.rules.generate`).
+    temperature : float
+        Above 0, at most 5: below 1 is safer and more repetitive, above 1 more surprising.
+    top_k : int, optional
+        Sample only among the ``top_k`` likeliest words.
+    motif : str or path, optional
+        Opening notes to continue, as note names in ``tonic``'s key (``"D4 E4 F4 G4"``) or a MIDI file.
+    seed : int or None
+        The same seed gives the same piece; ``None`` draws one (returned in ``result.seed``).
+    device : str
+        Where the model samples (``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``); rendering runs on the CPU.
+    """
+    import numpy as np
+
+    from ..device import resolve_device
+    from ..results import AudioResult
+    from .render import SAMPLE_RATE
+    from .rules import compose, check_piece, render_piece
+    from .theory import RHYTHMS, SCALES, TONICS
+
+    began = time.perf_counter()
+    piece = check_piece(scale=scale, rhythm=rhythm, bars=bars, tempo=tempo, tonic=tonic)
+    seed = resolve_seed(seed)
+    device = resolve_device(device)
+    rhythm_obj, scale_obj = RHYTHMS[piece["rhythm"]], SCALES[piece["scale"]]
+    quarters_per_beat = 1.5 if rhythm_obj.subdivision == 3 else 1.0
+    total_quarters = piece["bars"] * rhythm_obj.beats * quarters_per_beat
+    melody = sample(n_tokens=min(1024, int(total_quarters * 6) + 32), temperature=temperature, top_k=top_k,
+                    motif=motif, tonic=piece["tonic"], scale=scale_obj.steps if len(scale_obj.steps) == 7 else "major",
+                    meter=_meter_for(rhythm_obj), seed=seed, device=device)
+    line = melody.timeline(scale=scale_obj.steps, tonic=60 + TONICS[piece["tonic"]])
+    if not line:
+        raise RuntimeError("the melody model wrote no note; try another seed")
+    length = max(melody.beats, 1e-6)
+    lead, offset = [], 0.0
+    while offset < total_quarters:  # play the tune again until the piece is full
+        for onset, duration, pitch in line:
+            start = offset + onset
+            if start >= total_quarters:
+                break
+            lead.append((start / quarters_per_beat, min(duration, total_quarters - start) / quarters_per_beat, pitch))
+        offset += length
+    score = compose(scale=scale_obj, rhythm=rhythm_obj, bars=piece["bars"], tempo=float(piece["tempo"]),
+                    tonic=TONICS[piece["tonic"]], rng=np.random.default_rng(seed), lead=lead)
+    params = {**piece, "temperature": temperature, "top_k": top_k, "motif": None if motif is None else str(motif),
+              "meter": melody.meter, "melody_tokens": len(melody.tokens)}
+    return AudioResult(engine="melody-model", seed=seed, params=params, device=device,
+                       seconds=time.perf_counter() - began, audio=render_piece(score, piece), sample_rate=SAMPLE_RATE,
+                       score=score, model=_model_record())
+
+
+def _model_record() -> dict:
+    """The provenance of the shipped weights: their file's sha256 stands for the revision."""
+    from ..files import sha256_file
+
+    folder = model_dir()
+    return {"id": "workshop-kit/melody", "revision": "sha256:" + sha256_file(folder / "model.safetensors")[:16],
+            "licence": "non-commercial, like the Essen encodings it learnt from (see MODEL_CARD.md)",
+            "commercial_use": False, "path": str(folder)}

@@ -156,8 +156,11 @@ def _clip_to(durations: list[int], degrees: list[int], pulses: int):
 
 # ---------------------------------------------------------------------------------------------- composition
 def compose(*, scale: Scale, rhythm: Rhythm, bars: int, tempo: float, tonic: int,
-            rng: np.random.Generator) -> Score:
+            rng: np.random.Generator, lead: list[tuple[float, float, float]] | None = None) -> Score:
     """Compose a score (lead, bass, percussion) from already validated options.
+
+    With ``lead`` — ``(onset, duration, midi_pitch)`` in beats of the rhythm, as another engine wrote them — the
+    melody is that line, and the rules arrange the bass and the percussion around it.
 
     Parameters
     ----------
@@ -205,7 +208,7 @@ def compose(*, scale: Scale, rhythm: Rhythm, bars: int, tempo: float, tonic: int
     chunks = (bars + motif_bars - 1) // motif_bars
     b_section = range(chunks // 2, (3 * chunks) // 4) if chunks >= 4 else range(0)
 
-    for c in range(chunks):
+    for c in range(chunks if lead is None else 0):
         first_bar = c * motif_bars
         chunk_pulses = min(motif_bars, bars - first_bar) * pulses_per_bar
         base = motif_b if c in b_section else motif_a
@@ -232,6 +235,13 @@ def compose(*, scale: Scale, rhythm: Rhythm, bars: int, tempo: float, tonic: int
             velocity = int(np.clip(72 + accent + rng.integers(-6, 7), 40, 118))
             score.add(LEAD, start, length, scale.pitch(g, lead_tonic), velocity)
             pos += d
+
+    for onset, length, pitch in lead or ():
+        start = onset * spb
+        on_beat = abs(onset - round(onset)) < 1e-6
+        accent = (12 if on_beat else 0) + (8 if on_beat and round(onset) % rhythm.beats == 0 else 0)
+        velocity = int(np.clip(72 + accent + rng.integers(-6, 7), 40, 118))
+        score.add(LEAD, start, length * spb * 0.95, pitch, velocity)
 
     # ------------------------------------------------------------------ bass
     bass_tonic = 36 + tonic
@@ -328,24 +338,27 @@ def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tem
         When tinysoundfont or the SoundFont is missing.
     """
     began = time.perf_counter()
-    scale_name = check_choice("scale", scale, SCALES)
+    piece = check_piece(scale=scale, rhythm=rhythm, bars=bars, tempo=tempo, tonic=tonic)
+    seed = resolve_seed(seed)
+    device = no_torch_device(device)
+    score = compose(scale=SCALES[piece["scale"]], rhythm=RHYTHMS[piece["rhythm"]], bars=piece["bars"],
+                    tempo=float(piece["tempo"]), tonic=TONICS[piece["tonic"]], rng=np.random.default_rng(seed))
+    return AudioResult(engine="rules", seed=seed, params=piece, device=device, seconds=time.perf_counter() - began,
+                       audio=render_piece(score, piece), sample_rate=SAMPLE_RATE, score=score)
+
+
+def check_piece(*, scale: object, rhythm: object, bars: object, tempo: object, tonic: object) -> dict:
+    """The options every composing engine shares, checked at the door: scale, rhythm, bars, tempo, tonic."""
     rhythm_name = check_choice("rhythm", rhythm, RHYTHMS)
-    bars = check_int("bars", bars, 1, 64)
-    rhythm_obj = RHYTHMS[rhythm_name]
     if tempo is None:
-        tempo_value: float = rhythm_obj.tempo
+        tempo_value: float = RHYTHMS[rhythm_name].tempo
     else:
         tempo_value = check_float("tempo", tempo, 40, 240)
         tempo_value = int(tempo_value) if float(tempo_value).is_integer() else tempo_value
-    tonic_name = check_choice("tonic", tonic, TONICS)
-    seed = resolve_seed(seed)
-    device = no_torch_device(device)
+    return {"scale": check_choice("scale", scale, SCALES), "rhythm": rhythm_name, "bars": check_int("bars", bars, 1, 64),
+            "tempo": tempo_value, "tonic": check_choice("tonic", tonic, TONICS)}
 
-    rng = np.random.default_rng(seed)
-    score = compose(scale=SCALES[scale_name], rhythm=rhythm_obj, bars=bars, tempo=float(tempo_value),
-                    tonic=TONICS[tonic_name], rng=rng)
-    piece_end = bars * rhythm_obj.beats * 60.0 / float(tempo_value)
-    audio = render(score, duration=piece_end)
-    params = {"scale": scale_name, "rhythm": rhythm_name, "bars": bars, "tempo": tempo_value, "tonic": tonic_name}
-    return AudioResult(engine="rules", seed=seed, params=params, device=device,
-                       seconds=time.perf_counter() - began, audio=audio, sample_rate=SAMPLE_RATE, score=score)
+
+def render_piece(score: Score, piece: dict) -> np.ndarray:
+    """Render ``score`` to the length of ``piece``'s bars (the renderer adds the tail)."""
+    return render(score, duration=piece["bars"] * RHYTHMS[piece["rhythm"]].beats * 60.0 / float(piece["tempo"]))
