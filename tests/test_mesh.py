@@ -235,3 +235,13 @@ def test_glb_is_in_metres_with_y_up_and_stl_in_millimetres(tmp_path):
     assert glb.extents[1] == pytest.approx(0.3, rel=1e-3)  # height along Y, in metres
     assert stl.extents[2] == pytest.approx(300, rel=1e-3)  # height along Z, in millimetres
     assert result.mesh.extents[2] == pytest.approx(300, rel=1e-3)  # the result itself is untouched
+
+
+@pytest.mark.parametrize("preset", ["vase", "tagine"])
+def test_embossed_band_stays_printable(preset):
+    plain = pot(preset=preset, seed=4)
+    embossed = pot(preset=preset, seed=4, band_motif="zellige8", band_depth_mm=2.0)
+    assert embossed.mesh.is_watertight and embossed.mesh.volume > plain.mesh.volume
+    assert embossed.params["band_motif"] == "zellige8"
+    with pytest.raises(ParameterError, match="band_motif"):
+        pot(preset=preset, band_motif="paisley")

@@ -7,6 +7,12 @@ from ..engines import Engine, pick
 ENGINES: dict[str, Engine] = {
     "lathe": Engine("lathe", "workshop_kit.mesh.lathe", "embedded",
                     "Lathe pottery: a watertight vessel turned from a profile curve (tagine, jar, vase, bowl)"),
+    "lantern": Engine("lantern", "workshop_kit.mesh.lantern", "embedded",
+                      "Pierced lantern: a motif cut through a round, hexagonal or octagonal shell"),
+    "relief": Engine("relief", "workshop_kit.mesh.relief", "embedded",
+                     "Bas-relief: a picture or motif carved into a framed plate (plaster, cedar)"),
+    "tiles": Engine("tiles", "workshop_kit.mesh.tiles", "embedded",
+                    "Zellige tiles: the coloured pieces of a zellige motif, ready to print and assemble"),
 }
 
 __all__ = ["ENGINES", "generate"]

@@ -119,6 +119,8 @@ def generate(
     wall_mm: float | None = None,
     segments: int = 96,
     palette: str | None = None,
+    band_motif: str | None = None,
+    band_depth_mm: float = 1.5,
     seed: int | None = None,
     device: str | None = "auto",
 ) -> MeshResult:
@@ -139,6 +141,9 @@ def generate(
     palette : str or None
         Paint the vertices with bands of glaze from one of :data:`workshop_kit.palettes.PALETTES` (kept by GLB,
         PLY and OBJ files); ``None`` leaves the clay bare.
+    band_motif : str or None
+        Emboss a band of this motif family (:data:`workshop_kit.image.motifs.FAMILIES`) around the middle of the
+        pot, raised by ``band_depth_mm`` (0.2 to 10 mm); ``None`` for a smooth pot.
     seed : int or None
         The same seed gives the same vertices; ``None`` draws a fresh seed, returned in ``result.seed``. 0 is valid.
     device : str or None
@@ -181,6 +186,11 @@ def generate(
     segments = check_int("segments", segments, MIN_SEGMENTS, MAX_SEGMENTS)
     if palette is not None:
         palette = check_choice("palette", palette, PALETTES)
+    if band_motif is not None:
+        from ..image.motifs import FAMILIES
+
+        band_motif = check_choice("band_motif", band_motif, FAMILIES)
+        band_depth_mm = check_float("band_depth_mm", band_depth_mm, 0.2, 10.0)
     seed = resolve_seed(seed)
     device = no_torch_device(device)
 
@@ -190,15 +200,23 @@ def generate(
     rng = np.random.default_rng(seed)
     profile = _jitter(np.array(spec.profile, dtype=np.float64) * scale, rng)
     bodies = []
+    if band_motif is None:
+        body = _body(profile, wall_mm, wall_mm, segments, preset)
+    else:  # an embossed motif band around the belly (of the dish, for a tagine)
+        from .emboss import emboss_band
+
+        top = profile[-1, 1]
+        body = emboss_band(_section(profile, wall_mm, wall_mm, preset), motif=band_motif,
+                           band=(0.3 * top, 0.7 * top), depth_mm=band_depth_mm, cell_mm=1.2, seed=seed)
     if spec.lid is None:
-        bodies.append(_body(profile, wall_mm, wall_mm, segments, preset))
+        bodies.append(body)
     else:
         lid = _jitter(np.array(spec.lid, dtype=np.float64) * scale, rng)
         lid[-1, 0] = profile[-1, 0] - 0.5 * wall_mm  # the lid rests on the middle of the dish's rim
         dish_height = profile[-1, 1]
         lid_height = lid[-1, 1]
         lid[:, 1] *= (height_mm - dish_height) / lid_height  # dish and lid together make height_mm exactly
-        bodies.append(_body(profile, wall_mm, wall_mm, segments, preset))
+        bodies.append(body)
         lid_section = _section(lid, wall_mm, spec.knob_mm * scale * (height_mm - dish_height) / lid_height, preset)
         lid_section[:, 1] = height_mm - lid_section[:, 1]  # upside down, knob on top
         bodies.append(_revolve(lid_section[::-1], segments))
@@ -212,6 +230,8 @@ def generate(
 
     params = {"preset": preset, "height_mm": round(height_mm, 4), "wall_mm": round(float(wall_mm), 4),
               "segments": segments, "palette": palette}
+    if band_motif is not None:
+        params.update(band_motif=band_motif, band_depth_mm=band_depth_mm)
     return MeshResult(engine="lathe", seed=seed, params=params, device=device, seconds=seconds, mesh=mesh)
 
 
