@@ -52,7 +52,22 @@ def test_mesh_writes_glb_stl_and_sidecars(tmp_path):
     stl = trimesh.load(tmp_path / "v.stl")
     assert stl.is_watertight
     assert trimesh.load(out).bounds is not None
-    assert {p.name for p in tmp_path.iterdir()} == {"v.glb", "v.glb.json", "v.stl", "v.stl.json"}
+    assert {p.name for p in tmp_path.iterdir()} == {"v.glb", "v.glb.json", "v.stl", "v.stl.json",
+                                                    "v-preview.png", "v-preview.png.json"}
+    record = json.loads((tmp_path / "v.glb.json").read_text())
+    assert record["printability"]["watertight"] is True and record["printability"]["verdict_en"]
+    assert Image.open(tmp_path / "v-preview.png").size == (512, 512)
+
+
+def test_lantern_glb_is_validator_clean(tmp_path):
+    from workshop_kit.mesh.gltf_check import validate_glb, validator_available
+
+    run = cli("mesh", "--kind", "lantern", "--motif", "zellige8", "--seed", "2", "--out", str(tmp_path / "l.glb"))
+    assert run.returncode == 0, run.stderr
+    assert "ready to print" in run.stdout
+    assert (tmp_path / "l.stl").exists() and (tmp_path / "l-preview.png").exists()
+    if validator_available():
+        assert validate_glb(tmp_path / "l.glb")["errors"] == 0
 
 
 def test_city_preset_fills_options(tmp_path):
@@ -83,6 +98,9 @@ def test_city_preset_fills_options(tmp_path):
         (["mesh", "--height-mm", "0"], "height"),
         (["mesh", "--out", "x.fbx"], ".fbx"),
         (["mesh", "--also", "fbx"], ".fbx"),
+        (["mesh", "--kind", "teapot"], "teapot"),
+        (["mesh", "--kind", "lantern", "--preset", "jar"], "--preset"),
+        (["mesh", "--kind", "relief", "--image", "missing.png"], "missing.png"),
         (["paint"], "paint"),
     ],
 )

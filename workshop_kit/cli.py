@@ -88,7 +88,8 @@ def _city_names() -> list[str]:
 ENGINE_OPTIONS = {
     "image": ("palette", "style", "size", "motif", "repeats", "variant", "prompt", "steps", "model_path"),
     "music": ("scale", "rhythm", "bars", "tempo", "temperature", "top_k", "motif", "prompt", "seconds", "model_path"),
-    "mesh": ("preset", "height_mm", "wall_mm", "segments", "palette", "model_path"),
+    "mesh": ("preset", "height_mm", "wall_mm", "segments", "palette", "band_motif", "motif", "shape", "diameter_mm",
+             "openness", "image", "width_mm", "depth_mm", "tile_mm", "thickness_mm", "prompt", "model_path"),
 }
 CITY_FIELDS = {
     "image": {"palette": "palette", "style": "image_style"},
@@ -99,7 +100,7 @@ CITY_FIELDS = {
 
 def build_parser() -> argparse.ArgumentParser:
     from .image.cppn import STYLES
-    from .image.motifs import FAMILIES
+    from .image.motifs import FAMILIES  # noqa: F811 - also the 3D motifs
     from .mesh.lathe import PRESETS
     from .music.theory import RHYTHMS, SCALES
     from .palettes import PALETTES
@@ -146,13 +147,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=_ranged_float(1, 30, "seconds"), default=None, help="length in seconds, 1..30 (musicgen)")
     _add_common(p, "music.wav", audio_formats(), "default: mid when the engine writes a score")
 
-    p = sub.add_parser("mesh", help="make a 3D object (GLB + STL)")
-    p.add_argument("--engine", default="lathe", choices=_choices(mesh.ENGINES), help="engine (default lathe): " + engines(mesh))
-    p.add_argument("--preset", choices=_choices(PRESETS), default=None, help="vessel (default jar)")
-    p.add_argument("--height-mm", type=_ranged_float(20, 600, "height-mm"), default=None, help="height in millimetres, 20..600 (default: the preset's)")
-    p.add_argument("--wall-mm", type=_ranged_float(1, 20, "wall-mm"), default=None, help="wall thickness in millimetres, 1..20 (default: the preset's)")
-    p.add_argument("--segments", type=_ranged_int(16, 512, "segments"), default=None, help="facets around, 16..512 (default 96)")
-    p.add_argument("--palette", choices=_choices(PALETTES), default=None, help="glaze colours (default: none, plain clay)")
+    p = sub.add_parser("mesh", help="make a 3D object (GLB + STL + a preview picture)")
+    p.add_argument("--engine", "--kind", dest="engine", default="lathe", choices=_choices(mesh.ENGINES),
+                   help="what to make (default lathe): " + engines(mesh))
+    p.add_argument("--preset", choices=_choices(PRESETS), default=None, help="vessel (lathe; default jar)")
+    p.add_argument("--height-mm", type=_ranged_float(20, 600, "height-mm"), default=None, help="height in millimetres (lathe, lantern)")
+    p.add_argument("--wall-mm", type=_ranged_float(0.5, 20, "wall-mm"), default=None, help="wall thickness in millimetres (lathe, lantern)")
+    p.add_argument("--segments", type=_ranged_int(16, 512, "segments"), default=None, help="facets around, 16..512 (lathe)")
+    p.add_argument("--palette", choices=_choices(PALETTES), default=None, help="colours (lathe glaze, lantern, tiles)")
+    p.add_argument("--band-motif", choices=_choices(FAMILIES), default=None, help="emboss a band of this motif (lathe)")
+    p.add_argument("--motif", choices=_choices(FAMILIES), default=None, help="motif family (lantern, relief, tiles)")
+    p.add_argument("--shape", choices=["cylinder", "hexagon", "octagon"], default=None, help="shell (lantern)")
+    p.add_argument("--diameter-mm", type=_ranged_float(20, 600, "diameter-mm"), default=None, help="diameter in millimetres (lantern)")
+    p.add_argument("--openness", type=_ranged_float(0.05, 0.9, "openness"), default=None, help="share of the shell cut open (lantern)")
+    p.add_argument("--image", default=None, help="a PNG/JPEG/WebP picture to carve (relief) or pierce (lantern)")
+    p.add_argument("--width-mm", type=_ranged_float(20, 600, "width-mm"), default=None, help="plate width in millimetres (relief)")
+    p.add_argument("--depth-mm", type=_ranged_float(0.5, 50, "depth-mm"), default=None, help="carving depth in millimetres (relief)")
+    p.add_argument("--tile-mm", type=_ranged_float(20, 600, "tile-mm"), default=None, help="tile side in millimetres (tiles)")
+    p.add_argument("--thickness-mm", type=_ranged_float(1, 50, "thickness-mm"), default=None, help="tile thickness in millimetres (tiles)")
+    p.add_argument("--prompt", default=None, help="what to make (shap-e)")
+    p.add_argument("--no-preview", action="store_true", help="do not write the preview picture <out>-preview.png")
     _add_common(p, "vessel.glb", mesh_formats(), "default: stl")
 
     p = sub.add_parser("analyse", help="listen to an audio file: tempo, beats, key estimate, loudness, and figures")
@@ -242,12 +256,17 @@ def _generate(args) -> int:
         also = ""  # audio only: MusicGen writes no score
     options = _engine_options(args, modality, engine)
     paths = _outputs(args.out, args.also if args.also is not None else also, formats)
+    preview = None
+    if modality == "mesh" and not args.no_preview:
+        preview = check_output_path(paths[0].with_name(paths[0].stem + "-preview.png"), [".png"], name="preview")
     result = package.generate(engine=engine.name, seed=args.seed, device=args.device, **options)
 
     written: list[Path] = []
     try:
         for path in paths:
             written.append(result.save(path))
+        if preview is not None:
+            written.append(result.preview().save(preview))
     except BaseException:
         for path in written:  # all or nothing
             path.unlink(missing_ok=True)
@@ -257,6 +276,8 @@ def _generate(args) -> int:
         print(f"{path}  (+ {sidecar_path(path).name})")
     for note in result.notes:
         print(f"note: {note}")
+    if modality == "mesh":
+        print(result.printability.verdict("en"))
     print(f"engine={result.engine} seed={result.seed} device={result.device} seconds={result.seconds:.2f}")
     return EXIT_OK
 

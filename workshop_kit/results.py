@@ -7,8 +7,10 @@ mesh) show themselves in Jupyter as a picture, an audio player and an interactiv
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -163,6 +165,26 @@ class MeshResult(Result):
 
     FORMATS: ClassVar[tuple[str, ...]] = (".glb", ".stl", ".obj", ".ply")
     PACKAGES: ClassVar[tuple[str, ...]] = ("trimesh",)
+
+    @functools.cached_property
+    def printability(self):
+        """Can it be printed? Watertight, winding, volume, size in mm, thinnest wall, and a verdict in plain words."""
+        from .mesh.printability import report
+
+        return report(self.mesh)
+
+    def provenance(self) -> dict[str, Any]:
+        return {**super().provenance(), "printability": self.printability.to_dict()}
+
+    def preview(self, *, size: int = 512, azimuth: float = 30, elevation: float = 20) -> ImageResult:
+        """A shaded picture of the object, drawn on the CPU (no GPU, no screen)."""
+        from .mesh.preview import render_png
+
+        start = time.perf_counter()
+        image = render_png(self.mesh, size=size, azimuth=azimuth, elevation=elevation)
+        return ImageResult(engine="preview", seed=self.seed, device="cpu", seconds=time.perf_counter() - start,
+                           params={"of": self.engine, "object_params": self.params, "size": size,
+                                   "azimuth": azimuth, "elevation": elevation}, image=image)
 
     def _write(self, tmp: Path, suffix: str) -> None:
         mesh = self.mesh
