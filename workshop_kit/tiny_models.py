@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 
 def clip_tokenizer():
     """A CLIPTokenizer over a small byte-level vocabulary (every byte, alone and word-final; no merges)."""
@@ -105,4 +107,172 @@ def musicgen(folder: Path) -> Path:
     processor = MusicgenProcessor(feature_extractor=EncodecFeatureExtractor(feature_size=1, sampling_rate=32000),
                                   tokenizer=T5Tokenizer(vocab=vocab, extra_ids=0))
     processor.save_pretrained(folder)
+    return folder
+
+
+# ------------------------------------------------------------------------------------------------ Shap-E
+# Tiny Shap-E pipelines with the real layouts of openai/shap-e (text → 3D) and openai/shap-e-img2img (image → 3D),
+# sized like the dummy components of diffusers' own Shap-E tests. One thing random weights cannot give: the
+# renderer's marching-cubes tables (mesh_decoder.cases and .masks) are buffers the published checkpoint holds and a
+# fresh model leaves at zero, which would decode every shape to an empty mesh; marching_cubes_table() builds a valid
+# table in the renderer's own corner and edge numbering.
+
+EMBED = 16  # text/image embedding width
+LATENT = 16  # width of each latent token (prior embedding_dim = renderer d_latent)
+RENDERER = 8  # hidden width of the renderer's MLP
+
+
+def _corner(c: int) -> np.ndarray:
+    return np.array([c & 1, (c >> 1) & 1, (c >> 2) & 1])
+
+
+def _edges() -> list[tuple[int, int]]:
+    """The 12 cube edges as corner pairs, in the order of diffusers' ``_create_flat_edge_indices``.
+
+    Corner ``c`` sits at ``(c & 1, c >> 1 & 1, c >> 2 & 1)``: bit 0 is x, bit 1 y, bit 2 z (the renderer's
+    bitmask). Edges 0–3 run along x, 4–7 along y, 8–11 along z, each group ordered by its two other coordinates.
+    """
+    edges = []
+    for axis in range(3):
+        others = [a for a in range(3) if a != axis]
+        for i in range(4):
+            p = [0, 0, 0]
+            p[others[0]], p[others[1]] = i & 1, i >> 1
+            q = list(p)
+            q[axis] = 1
+            edges.append((p[0] + 2 * p[1] + 4 * p[2], q[0] + 2 * q[1] + 4 * q[2]))
+    return edges
+
+
+def marching_cubes_table() -> tuple[np.ndarray, np.ndarray]:
+    """``cases (256, 5, 3)`` and ``masks (256, 5)`` for the renderer's marching cubes, built from first principles.
+
+    For each of the 256 inside/outside patterns of a cube's corners, the cut edges are linked across each face (on
+    a face with two diagonal inside corners, each inside corner is cut off on its own, so two neighbouring cubes
+    always agree and the surface is closed), the links are walked into loops, each loop is turned to face the
+    outside and split into a fan of triangles. No pattern needs more than 5.
+    """
+    edges = _edges()
+    faces = []
+    for axis in range(3):
+        for side in (0, 1):
+            corners = [c for c in range(8) if _corner(c)[axis] == side]
+            faces.append((corners, [e for e, (a, b) in enumerate(edges) if a in corners and b in corners]))
+    cases = np.zeros((256, 5, 3), dtype=np.int64)
+    masks = np.zeros((256, 5), dtype=bool)
+    for case in range(256):
+        inside = [(case >> c) & 1 for c in range(8)]
+        link: dict[int, list[int]] = {e: [] for e, (a, b) in enumerate(edges) if inside[a] != inside[b]}
+        for corners, face_edges in faces:
+            cut = [e for e in face_edges if e in link]
+            if len(cut) == 2:
+                pairs = [cut]
+            elif len(cut) == 4:
+                pairs = [[e for e in cut if c in edges[e]] for c in corners if inside[c]]
+            else:
+                pairs = []
+            for a, b in pairs:
+                link[a].append(b)
+                link[b].append(a)
+        if any(len(v) != 2 for v in link.values()):
+            raise RuntimeError(f"marching cubes case {case}: an edge is not on exactly one loop")
+        seen: set[int] = set()
+        triangles = []
+        for first in link:
+            if first in seen:
+                continue
+            loop, prev, cur = [first], None, first
+            seen.add(first)
+            while True:
+                nxt = link[cur][0] if link[cur][0] != prev else link[cur][1]
+                if nxt == first:
+                    break
+                loop.append(nxt)
+                seen.add(nxt)
+                prev, cur = cur, nxt
+            mids = [(_corner(edges[e][0]) + _corner(edges[e][1])) / 2 for e in loop]
+            normal = sum(np.cross(mids[i], mids[(i + 1) % len(mids)]) for i in range(len(mids)))
+            outward = sum(_corner(b) - _corner(a) if inside[a] else _corner(a) - _corner(b)
+                          for a, b in (edges[e] for e in loop))
+            if float(np.dot(normal, outward)) < 0:
+                loop = loop[::-1]
+            triangles += [(loop[0], loop[i], loop[i + 1]) for i in range(1, len(loop) - 1)]
+        if len(triangles) > 5:
+            raise RuntimeError(f"marching cubes case {case} needs {len(triangles)} triangles")
+        for k, tri in enumerate(triangles):
+            cases[case, k] = tri
+            masks[case, k] = True
+    return cases, masks
+
+
+def _prior(embedding_proj_dim: int, *, num_embeddings: int = 32):
+    from diffusers import PriorTransformer
+
+    return PriorTransformer(num_attention_heads=2, attention_head_dim=8, embedding_dim=LATENT,
+                            num_embeddings=num_embeddings, embedding_proj_dim=embedding_proj_dim,
+                            time_embed_dim=4 * LATENT, num_layers=1, clip_embed_dim=2 * LATENT,
+                            additional_embeddings=0, time_embed_act_fn="gelu", norm_in_type="layer",
+                            embedding_proj_norm_type="layer", encoder_hid_proj_type=None, added_emb_type=None)
+
+
+def _renderer():
+    import torch
+    from diffusers.pipelines.shap_e import ShapERenderer
+
+    renderer = ShapERenderer(param_shapes=((RENDERER, 93), (RENDERER, RENDERER), (RENDERER, RENDERER),
+                                           (RENDERER, RENDERER)),
+                             d_latent=LATENT, d_hidden=RENDERER, n_output=12, background=(0.1, 0.1, 0.1))
+    cases, masks = marching_cubes_table()
+    with torch.no_grad():
+        renderer.mesh_decoder.cases.copy_(torch.from_numpy(cases))
+        renderer.mesh_decoder.masks.copy_(torch.from_numpy(masks))
+    return renderer
+
+
+def _scheduler():
+    from diffusers import HeunDiscreteScheduler
+
+    return HeunDiscreteScheduler(beta_schedule="exp", num_train_timesteps=1024, prediction_type="sample",
+                                 use_karras_sigmas=True, clip_sample=True, clip_sample_range=1.0)
+
+
+def shap_e(folder: Path) -> Path:
+    """A text → 3D Shap-E pipeline (prior, CLIP text encoder with projection, renderer), saved to ``folder``."""
+    import torch
+    from diffusers import ShapEPipeline
+    from transformers import CLIPTextConfig, CLIPTextModelWithProjection
+
+    torch.manual_seed(0)
+    tokenizer = clip_tokenizer()
+    text_encoder = CLIPTextModelWithProjection(CLIPTextConfig(
+        bos_token_id=len(tokenizer) - 2, eos_token_id=len(tokenizer) - 1, pad_token_id=0, hidden_size=EMBED,
+        projection_dim=EMBED, intermediate_size=32, layer_norm_eps=1e-05, num_attention_heads=2,
+        num_hidden_layers=2, vocab_size=len(tokenizer), max_position_embeddings=77))
+    pipe = ShapEPipeline(prior=_prior(EMBED), text_encoder=text_encoder, tokenizer=tokenizer,
+                         scheduler=_scheduler(), shap_e_renderer=_renderer())
+    pipe.save_pretrained(folder)
+    return folder
+
+
+def shap_e_img2img(folder: Path) -> Path:
+    """An image → 3D Shap-E pipeline (prior, CLIP vision encoder and processor, renderer), saved to ``folder``.
+
+    The vision encoder reads 32 × 32 pictures in 8 × 8 patches: 16 patch embeddings, one per latent token the prior
+    reads alongside its own.
+    """
+    import torch
+    from diffusers import ShapEImg2ImgPipeline
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
+
+    torch.manual_seed(0)
+    image_encoder = CLIPVisionModel(CLIPVisionConfig(hidden_size=EMBED, image_size=32, projection_dim=EMBED,
+                                                     intermediate_size=32, num_attention_heads=2, num_channels=3,
+                                                     num_hidden_layers=2, patch_size=8))
+    processor = CLIPImageProcessor(crop_size={"height": 32, "width": 32}, do_center_crop=True, do_normalize=True,
+                                   do_resize=True, image_mean=[0.48145466, 0.4578275, 0.40821073],
+                                   image_std=[0.26862954, 0.26130258, 0.27577711], resample=3,
+                                   size={"shortest_edge": 32})
+    pipe = ShapEImg2ImgPipeline(prior=_prior(EMBED), image_encoder=image_encoder, image_processor=processor,
+                                scheduler=_scheduler(), shap_e_renderer=_renderer())
+    pipe.save_pretrained(folder)
     return folder

@@ -13,6 +13,10 @@ ENGINES: dict[str, Engine] = {
                      "Bas-relief: a picture or motif carved into a framed plate (plaster, cedar)"),
     "tiles": Engine("tiles", "workshop_kit.mesh.tiles", "embedded",
                     "Zellige tiles: the coloured pieces of a zellige motif, ready to print and assemble"),
+    "shape-space": Engine("shape-space", "workshop_kit.mesh.shape_space", "embedded",
+                          "Learned shape space of vessels: blend two pots (a, b, mix) or draw a new one from the seed"),
+    "shap-e": Engine("shap-e", "workshop_kit.mesh.shap_e", "pretrained",
+                     "Shap-E: a text or a picture becomes a 3D mesh (slow on a CPU: see shap_e.estimate_seconds)"),
 }
 
 __all__ = ["ENGINES", "generate"]

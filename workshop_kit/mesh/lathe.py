@@ -235,6 +235,21 @@ def generate(
     return MeshResult(engine="lathe", seed=seed, params=params, device=device, seconds=seconds, mesh=mesh)
 
 
+def vessel(points_mm: np.ndarray, *, wall_mm: float, segments: int, palette: str | None = None,
+           rng: np.random.Generator | None = None):
+    """Turn an outer profile — ``(radius, height)`` control points in mm, heights rising — into a hollow pot.
+
+    The building block of :func:`generate`, public for other engines that make their own profiles (the learned
+    shape space). Raises ``ParameterError`` when the wall is too thick for a curve of the profile.
+    """
+    mesh = _revolve(_section(np.asarray(points_mm, dtype=np.float64), wall_mm, wall_mm, "profile"), segments)
+    if palette is not None:
+        colours = get_palette(palette).rgb()
+        bands = _draw_bands(rng if rng is not None else np.random.default_rng(0), len(colours))
+        mesh.visual.vertex_colors = _glaze(mesh, colours, bands, float(np.max(points_mm[:, 1])))
+    return mesh
+
+
 def _jitter(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Nudge the control radii by a smooth random factor within ``1 ± JITTER``."""
     noise = rng.uniform(-1.0, 1.0, len(points))

@@ -1,0 +1,724 @@
+"""A learned space of vessel shapes: a small autoencoder that squeezes a pot's outline into a few numbers.
+
+A *profile* is the outline of a pot turned on a wheel: its outside radius at :data:`N_POINTS` evenly spaced heights,
+from the foot (index 0) to the rim (the last index), divided by the pot's height, so that a profile holds its shape
+and not its size. The autoencoder reads a profile into a latent vector of :data:`LATENT_DIM` numbers
+(:func:`encode`) and turns any latent vector back into a profile (:func:`decode`). Its decoder writes the logarithm
+of the radius as a sum of smooth bumps (cubic B-splines), so whatever latent it is given, the profile it returns is
+smooth and its radii are positive: walking in a straight line from a tagine to a vase (:func:`interpolate`) gives a
+family of pots that change little by little, each of which can be turned into a watertight vessel
+(:func:`vessel_from_profile`) and shown side by side (:func:`strip`) or as an animation (:func:`gif`).
+
+The model was trained by :mod:`workshop_kit.mesh.train_shapes` on outlines this module makes
+(:func:`make_profiles`: the lathe presets with random nudges, blends between them, random smooth outlines); its
+files are in ``assets/models/shape-space`` (see ``MODEL_CARD.md`` there, with its error on held-out outlines
+against a PCA of the same size). It is read once per folder and kept (:func:`load_model`).
+
+The tagine's profile is its whole silhouette, dish and lid in one outline up to the knob: in the shape space it is
+one closed pot whose narrow mouth is the knob.
+
+Examples
+--------
+>>> from workshop_kit.mesh import shape_space
+>>> profiles = shape_space.interpolate("tagine", "vase", 5)      # doctest: +SKIP
+>>> meshes = [shape_space.vessel_from_profile(p, height_mm=150).mesh for p in profiles]  # doctest: +SKIP
+>>> picture = shape_space.strip(meshes)                             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..device import no_torch_device
+from ..errors import MissingModelError, ParameterError
+from ..palettes import PALETTES
+from ..results import MeshResult
+from ..validation import check_choice, check_float, check_int, resolve_seed
+from .lathe import PRESETS
+
+__all__ = [
+    "N_POINTS",
+    "LATENT_DIM",
+    "MIN_RADIUS",
+    "MAX_RADIUS",
+    "DEFAULT_DIR",
+    "PRESET_OUTLINES",
+    "preset_profile",
+    "profile_from_points",
+    "make_profiles",
+    "check_profile",
+    "model_dir",
+    "bspline_basis",
+    "build_network",
+    "ShapeModel",
+    "load_model",
+    "encode",
+    "decode",
+    "interpolate",
+    "sample",
+    "vessel_from_profile",
+    "generate",
+    "strip",
+    "gif",
+]
+
+#: Radii in a profile, at evenly spaced heights from the foot to the rim.
+N_POINTS = 64
+#: Numbers in a latent vector (the shipped model's; a retrained one says its own in ``config.json``).
+LATENT_DIM = 6
+#: Smallest and largest radius of a profile, as a fraction of the height.
+MIN_RADIUS, MAX_RADIUS = 0.03, 2.5
+#: Where the shipped model lives: ``assets/models/shape-space`` at the root of the project.
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "assets" / "models" / "shape-space"
+#: Environment variable naming another model folder.
+ENV_VAR = "WORKSHOP_KIT_SHAPE_MODEL"
+WEIGHTS_FILE, CONFIG_FILE, BASELINE_FILE = "model.safetensors", "config.json", "baseline.safetensors"
+METRICS_FILE, CARD_FILE = "metrics.json", "MODEL_CARD.md"
+TRAIN_COMMAND = "python -m workshop_kit.mesh.train_shapes"
+
+_CONTROL_POINTS = 25  # control points handed to the lathe's spline when a profile becomes a vessel
+_MAX_BLEND = 64  # most profiles interpolate() returns
+
+
+def _outlines() -> dict[str, tuple[tuple[float, float], ...]]:
+    """Each lathe preset's outside outline; the tagine's is its whole silhouette, dish then lid turned upright."""
+    out = {}
+    for name, spec in PRESETS.items():
+        points = list(spec.profile)
+        if spec.lid is not None:
+            top, rim = spec.height_mm, points[-1][1]
+            points += [(r, top - z) for r, z in reversed(spec.lid) if top - z > rim + 1e-9]
+        out[name] = tuple((float(r), float(z)) for r, z in points)
+    return out
+
+
+#: Outlines of the lathe presets, control points ``(radius_mm, height_mm)`` from the foot up.
+PRESET_OUTLINES: dict[str, tuple[tuple[float, float], ...]] = _outlines()
+
+
+# --------------------------------------------------------------------------------------------------------- profiles
+
+
+def _heights(n: int = N_POINTS) -> np.ndarray:
+    return np.linspace(0.0, 1.0, n)
+
+
+def _dense_curve(points: np.ndarray) -> np.ndarray:
+    """The lathe's smooth curve through control points ``(radius, height)`` whose heights rise."""
+    from .lathe import _curve
+
+    return _curve(points)
+
+
+def profile_from_points(points, *, n: int = N_POINTS) -> np.ndarray:
+    """A profile from control points of an outline, e.g. one a participant drew.
+
+    Parameters
+    ----------
+    points : array-like of shape (k, 2)
+        ``(radius, height)`` pairs from the foot up, in any unit (millimetres, pixels …); at least 3, heights
+        strictly rising from the first to the last, radii positive. A smooth curve runs through them, as on the
+        lathe.
+    n : int
+        Radii in the profile, from 8 to 1024.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` radii divided by the height, clipped to :data:`MIN_RADIUS` … :data:`MAX_RADIUS`.
+    """
+    n = check_int("n", n, 8, 1024)
+    try:
+        pts = np.asarray(points, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError("points", _short(points), "(radius, height) pairs from the foot up") from None
+    if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) < 3 or not np.all(np.isfinite(pts)):
+        raise ParameterError("points", _short(points), "at least 3 finite (radius, height) pairs from the foot up")
+    if np.any(np.diff(pts[:, 1]) <= 0):
+        raise ParameterError("points", _short(points), "heights that rise strictly from the foot to the rim")
+    if np.any(pts[:, 0] <= 0):
+        raise ParameterError("points", _short(points), "radii above 0")
+    pts = pts - [0.0, pts[0, 1]]
+    height = pts[-1, 1]
+    curve = _dense_curve(pts)
+    radii = np.interp(_heights(n) * height, curve[:, 1], curve[:, 0]) / height
+    return np.clip(radii, MIN_RADIUS, MAX_RADIUS)
+
+
+def preset_profile(name: str, *, n: int = N_POINTS) -> np.ndarray:
+    """The profile of a lathe preset (``"tagine"``, ``"jar"``, ``"vase"``, ``"bowl"``), without nudges."""
+    name = check_choice("preset", name, PRESET_OUTLINES.keys())
+    return profile_from_points(PRESET_OUTLINES[name], n=n)
+
+
+def _smooth_noise(rng: np.random.Generator, k: int) -> np.ndarray:
+    noise = rng.uniform(-1.0, 1.0, k)
+    padded = np.concatenate([noise[:1], noise, noise[-1:]])
+    return 0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:]
+
+
+def _nudged_preset(rng: np.random.Generator, names: list[str]) -> np.ndarray:
+    """A preset outline with its radii nudged by up to about 20 %, its inner heights moved a little, its width
+    scaled by 0.8 … 1.25."""
+    pts = np.array(PRESET_OUTLINES[names[int(rng.integers(len(names)))]], dtype=np.float64)
+    pts[:, 0] *= (1 + 0.2 * _smooth_noise(rng, len(pts))) * rng.uniform(0.8, 1.25)
+    gaps = np.diff(pts[:, 1]) * rng.uniform(0.75, 1.3, len(pts) - 1)
+    pts[1:, 1] = np.cumsum(gaps)
+    return profile_from_points(pts)
+
+
+def _random_outline(rng: np.random.Generator) -> np.ndarray:
+    """A random smooth outline: 4 to 8 control points, radii a random walk in log space."""
+    k = int(rng.integers(4, 9))
+    heights = np.sort(rng.uniform(0.05, 0.95, k - 2))
+    heights = np.concatenate([[0.0], heights, [1.0]])
+    heights = heights + np.arange(k) * 1e-3  # strictly rising
+    log_r = np.log(rng.uniform(0.12, 0.8)) + np.cumsum(rng.normal(0.0, 0.35, k))
+    radii = np.exp(np.clip(log_r, np.log(0.05), np.log(1.4)))
+    return profile_from_points(np.column_stack([radii, heights]))
+
+
+def make_profiles(n: int, *, seed: int) -> np.ndarray:
+    """``n`` profiles for training and testing: the same ``seed`` gives the same profiles.
+
+    About 40 % are lathe presets with random nudges (radii, spacing of the control points, width), 30 % blends of
+    two nudged presets (a weighted mean of their log radii), 30 % random smooth outlines.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, N_POINTS)`` radii divided by height.
+    """
+    n = check_int("n", n, 1, 1_000_000)
+    seed = resolve_seed(seed)
+    rng = np.random.default_rng(seed)
+    names = list(PRESET_OUTLINES.keys())
+    out = np.empty((n, N_POINTS))
+    kinds = rng.choice(3, size=n, p=[0.4, 0.3, 0.3])
+    for i, kind in enumerate(kinds):
+        if kind == 0:
+            out[i] = _nudged_preset(rng, names)
+        elif kind == 1:
+            w = rng.uniform(0.0, 1.0)
+            a, b = _nudged_preset(rng, names), _nudged_preset(rng, names)
+            out[i] = np.exp((1 - w) * np.log(a) + w * np.log(b))
+        else:
+            out[i] = _random_outline(rng)
+    return np.clip(out, MIN_RADIUS, MAX_RADIUS)
+
+
+def check_profile(profile, name: str = "profile") -> np.ndarray:
+    """Return ``profile`` as a float array of :data:`N_POINTS` radii, or raise :class:`ParameterError`.
+
+    A profile has :data:`N_POINTS` finite radii from :data:`MIN_RADIUS` to :data:`MAX_RADIUS` (fractions of the
+    height), from the foot to the rim. Control points ``(k, 2)`` are accepted too and resampled
+    (:func:`profile_from_points`), and so is the name of a lathe preset.
+    """
+    if isinstance(profile, str):
+        return preset_profile(profile)
+    try:
+        arr = np.asarray(profile, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(name, _short(profile),
+                             f"{N_POINTS} radii, (radius, height) points or a preset name") from None
+    if arr.ndim == 2 and arr.shape[1] == 2 and arr.shape[0] != N_POINTS:
+        return profile_from_points(arr)
+    allowed = f"{N_POINTS} finite radii from {MIN_RADIUS} to {MAX_RADIUS} (fractions of the height)"
+    if arr.shape != (N_POINTS,) or not np.all(np.isfinite(arr)):
+        raise ParameterError(name, _short(profile), allowed)
+    if arr.min() < MIN_RADIUS - 1e-9 or arr.max() > MAX_RADIUS + 1e-9:
+        raise ParameterError(name, _short(profile), allowed, reason=f"radii from {arr.min():.3g} to {arr.max():.3g}")
+    return arr
+
+
+def _short(value: object) -> object:
+    text = repr(value)
+    return value if len(text) <= 60 else text[:57] + "..."
+
+
+# ------------------------------------------------------------------------------------------------------------ model
+
+
+def model_dir(path: str | os.PathLike | None = None) -> Path:
+    """The model folder: ``path``, else ``$WORKSHOP_KIT_SHAPE_MODEL``, else :data:`DEFAULT_DIR`."""
+    if path is not None:
+        return Path(path).expanduser()
+    env = os.environ.get(ENV_VAR, "").strip()
+    return Path(env).expanduser() if env else DEFAULT_DIR
+
+
+def bspline_basis(n_points: int, n_basis: int) -> np.ndarray:
+    """``(n_points, n_basis)`` clamped uniform cubic B-splines on [0, 1]: smooth bumps that add up to 1."""
+    degree = 3
+    inner = np.linspace(0.0, 1.0, n_basis - degree + 1)
+    knots = np.concatenate([[0.0] * degree, inner, [1.0] * degree])
+    t = np.clip(_heights(n_points), 0.0, 1.0 - 1e-12)
+    basis = np.array([(knots[i] <= t) & (t < knots[i + 1]) for i in range(len(knots) - 1)], dtype=np.float64).T
+    for d in range(1, degree + 1):
+        new = np.zeros((len(t), len(knots) - 1 - d))
+        for i in range(len(knots) - 1 - d):
+            left = knots[i + d] - knots[i]
+            right = knots[i + d + 1] - knots[i + 1]
+            if left > 0:
+                new[:, i] += (t - knots[i]) / left * basis[:, i]
+            if right > 0:
+                new[:, i] += (knots[i + d + 1] - t) / right * basis[:, i + 1]
+        basis = new
+    basis[-1] = 0.0
+    basis[-1, -1] = 1.0  # the rim: the last bump alone
+    return basis
+
+
+def build_network(config: dict[str, Any]):
+    """The autoencoder's torch modules, from ``config`` (see ``config.json``)."""
+    import torch
+    from torch import nn
+
+    n, hidden, latent, n_basis = config["n_points"], config["hidden"], config["latent_dim"], config["n_basis"]
+
+    class ShapeAutoencoder(nn.Module):
+        """MLP encoder (standardised log radii → latent) and MLP decoder (latent → B-spline weights → log radii)."""
+
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Sequential(nn.Linear(n, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(),
+                                         nn.Linear(hidden, latent))
+            self.decoder = nn.Sequential(nn.Linear(latent, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(),
+                                         nn.Linear(hidden, n_basis))
+            self.register_buffer("basis", torch.tensor(bspline_basis(n, n_basis), dtype=torch.float32))
+            self.register_buffer("x_mean", torch.zeros(n))
+            self.register_buffer("x_std", torch.ones(n))
+
+        def encode(self, log_radii):
+            return self.encoder((log_radii - self.x_mean) / self.x_std)
+
+        def decode(self, z):
+            return (self.decoder(z) @ self.basis.T) * self.x_std + self.x_mean
+
+        def forward(self, log_radii):
+            return self.decode(self.encode(log_radii))
+
+    return ShapeAutoencoder()
+
+
+def _soft_clamp(x: np.ndarray, lo: float, hi: float, width: float = 0.1) -> np.ndarray:
+    """``x`` kept within [lo, hi] by smooth bends (softplus) rather than corners, so a clamped outline stays smooth."""
+    x = lo + width * np.logaddexp(0.0, (x - lo) / width)
+    return hi - width * np.logaddexp(0.0, (hi - x) / width)
+
+
+class ShapeModel:
+    """The loaded autoencoder, its configuration, and the PCA baseline it was measured against."""
+
+    def __init__(self, net, config: dict[str, Any], baseline: dict[str, np.ndarray], folder: Path):
+        self.net = net
+        self.config = config
+        self.baseline = baseline
+        self.folder = folder
+
+    @property
+    def latent_dim(self) -> int:
+        return int(self.config["latent_dim"])
+
+    def encode(self, profiles: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            x = torch.tensor(np.log(profiles), dtype=torch.float32)
+            return self.net.encode(x).numpy().astype(np.float64)
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            log_r = self.net.decode(torch.tensor(z, dtype=torch.float32)).numpy().astype(np.float64)
+        return np.clip(np.exp(_soft_clamp(log_r, math.log(MIN_RADIUS), math.log(MAX_RADIUS))), MIN_RADIUS, MAX_RADIUS)
+
+    def pca_reconstruct(self, profiles: np.ndarray) -> np.ndarray:
+        """The PCA baseline's reconstruction (same latent size, on log radii)."""
+        mean, comps = self.baseline["pca_mean"], self.baseline["pca_components"]
+        x = np.log(profiles) - mean
+        return np.clip(np.exp((x @ comps.T) @ comps + mean), MIN_RADIUS, MAX_RADIUS)
+
+
+@functools.lru_cache(maxsize=2)
+def load_model(folder: str) -> ShapeModel:
+    """Read the autoencoder from ``folder`` (cached: read once, then reused). Runs on the CPU: it is tiny."""
+    from safetensors.torch import load_file
+
+    path = Path(folder)
+    config = json.loads((path / CONFIG_FILE).read_text(encoding="utf-8"))
+    net = build_network(config)
+    net.load_state_dict(load_file(str(path / WEIGHTS_FILE)))
+    net.eval()
+    baseline = {k: v.numpy().astype(np.float64) for k, v in load_file(str(path / BASELINE_FILE)).items()}
+    return ShapeModel(net, config, baseline, path)
+
+
+def _model(model_path=None) -> ShapeModel:
+    folder = model_dir(model_path)
+    if not ((folder / WEIGHTS_FILE).is_file() and (folder / CONFIG_FILE).is_file()):
+        raise MissingModelError(
+            f"the shape-space model is not in {folder} (no {WEIGHTS_FILE} or {CONFIG_FILE}); train it with "
+            f"`{TRAIN_COMMAND}`",
+            f"le modèle d'espace de formes n'est pas dans {folder} ({WEIGHTS_FILE} ou {CONFIG_FILE} manquant) ; "
+            f"entraînez-le avec `{TRAIN_COMMAND}`")
+    return load_model(str(folder.resolve()))
+
+
+def _check_latent(z, model: ShapeModel, name: str = "z") -> np.ndarray:
+    try:
+        arr = np.asarray(z, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(name, _short(z), f"{model.latent_dim} finite numbers") from None
+    if arr.shape != (model.latent_dim,) and not (arr.ndim == 2 and arr.shape[1] == model.latent_dim):
+        raise ParameterError(name, _short(z), f"{model.latent_dim} finite numbers (or rows of them)")
+    if not np.all(np.isfinite(arr)) or np.abs(arr).max(initial=0.0) > 1e3:
+        raise ParameterError(name, _short(z), f"{model.latent_dim} finite numbers from -1000 to 1000")
+    return arr
+
+
+def encode(profile, *, model_path=None) -> np.ndarray:
+    """The latent vector of a profile.
+
+    Parameters
+    ----------
+    profile : array-like or str
+        :data:`N_POINTS` radii divided by height (see :func:`check_profile`), ``(k, 2)`` control points, or the
+        name of a lathe preset; or an ``(m, N_POINTS)`` array of profiles.
+    model_path : path, optional
+        Another model folder (default: the shipped one).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(latent_dim,)``, or ``(m, latent_dim)`` for ``m`` profiles.
+    """
+    model = _model(model_path)
+    if not isinstance(profile, str):
+        try:
+            rows = np.asarray(profile, dtype=np.float64)
+        except (TypeError, ValueError):
+            rows = None
+        if rows is not None and rows.ndim == 2 and rows.shape[1] == N_POINTS:
+            return model.encode(np.array([check_profile(p) for p in rows]))
+    return model.encode(check_profile(profile)[None])[0]
+
+
+def decode(z, *, model_path=None) -> np.ndarray:
+    """The profile of a latent vector (or of each row of an array of them): smooth, positive, foot first."""
+    model = _model(model_path)
+    arr = _check_latent(z, model)
+    out = model.decode(np.atleast_2d(arr))
+    return out[0] if arr.ndim == 1 else out
+
+
+def interpolate(a, b, n: int = 7, *, model_path=None) -> np.ndarray:
+    """``n`` profiles from ``a`` to ``b``, walking in a straight line through the latent space.
+
+    Parameters
+    ----------
+    a, b : array-like or str
+        Profiles, control points or preset names (see :func:`check_profile`).
+    n : int
+        How many profiles, ends included, from 2 to 64.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, N_POINTS)``; the first and last are the model's reconstructions of ``a`` and ``b``.
+    """
+    n = check_int("n", n, 2, _MAX_BLEND)
+    pa, pb = check_profile(a, "a"), check_profile(b, "b")
+    model = _model(model_path)
+    za, zb = model.encode(np.stack([pa, pb]))
+    w = np.linspace(0.0, 1.0, n)[:, None]
+    return model.decode((1 - w) * za + w * zb)
+
+
+def sample(n: int = 1, *, seed: int | None = None, spread: float = 1.0, model_path=None) -> np.ndarray:
+    """``n`` new profiles from random latent vectors, drawn around those of the training outlines.
+
+    ``spread`` scales how far from the usual shapes they go (0 … 3). The same seed gives the same profiles.
+    """
+    n = check_int("n", n, 1, 1024)
+    spread = check_float("spread", spread, 0.0, 3.0)
+    seed = resolve_seed(seed)
+    model = _model(model_path)
+    rng = np.random.default_rng(seed)
+    mean = np.asarray(model.config["latent_mean"])
+    std = np.asarray(model.config["latent_std"])
+    z = mean + spread * std * rng.standard_normal((n, model.latent_dim))
+    return model.decode(z)
+
+
+# ----------------------------------------------------------------------------------------------------------- meshes
+
+
+def vessel_from_profile(profile, *, height_mm: float = 200.0, wall_mm: float | None = None, segments: int = 96,
+                        palette: str | None = None, seed: int | None = None) -> MeshResult:
+    """Turn a profile into a watertight vessel with a real wall, in millimetres, through the lathe's code.
+
+    Parameters
+    ----------
+    profile : array-like or str
+        A profile, control points or a preset name (see :func:`check_profile`).
+    height_mm : float
+        Height from 20 to 600 mm; the radii scale with it.
+    wall_mm : float or None
+        Wall (and floor) thickness from 1 to 20 mm, less than 45 % of the narrowest radius; ``None`` picks 2.5 %
+        of the height within those bounds, thinner where a tight curve needs it.
+    segments : int
+        Facets around the axis, 16 to 512.
+    palette : str or None
+        Glaze bands from :data:`workshop_kit.palettes.PALETTES`; ``None`` leaves the clay bare.
+    seed : int or None
+        Draws the glaze bands; ``None`` draws a fresh seed. The shape itself does not depend on it.
+
+    Returns
+    -------
+    MeshResult
+        ``engine="shape-space"``; ``result.params["profile"]`` holds the profile (rounded), so the pot can be made
+        again.
+
+    Raises
+    ------
+    ParameterError
+        A bad profile or option, or a wall too thick for the profile's narrowest part or sharpest curve.
+    """
+    from .lathe import MAX_HEIGHT_MM, MAX_SEGMENTS, MAX_WALL_MM, MIN_HEIGHT_MM, MIN_SEGMENTS, MIN_WALL_MM, vessel
+
+    prof = check_profile(profile)
+    height_mm = check_float("height_mm", height_mm, MIN_HEIGHT_MM, MAX_HEIGHT_MM)
+    narrowest = float(prof.min()) * height_mm
+    thickest = min(MAX_WALL_MM, 0.45 * narrowest)
+    if thickest < MIN_WALL_MM:
+        raise ParameterError("height_mm", height_mm, f"at least {MIN_WALL_MM / (0.45 * prof.min()):.0f} mm",
+                             reason=f"the narrowest part of this profile would be {narrowest:.1f} mm across "
+                                    f"its radius, too thin for a {MIN_WALL_MM:g} mm wall")
+    chosen = wall_mm is None
+    if chosen:
+        wall_mm = float(np.clip(0.025 * height_mm, MIN_WALL_MM, thickest))
+    else:
+        wall_mm = check_float("wall_mm", wall_mm, MIN_WALL_MM, MAX_WALL_MM)
+        if wall_mm > thickest:
+            raise ParameterError("wall_mm", wall_mm, f"a number from {MIN_WALL_MM:g} to {thickest:.2f}",
+                                 reason=f"thicker than 45 % of this profile's narrowest radius ({narrowest:.2f} mm)")
+    segments = check_int("segments", segments, MIN_SEGMENTS, MAX_SEGMENTS)
+    if palette is not None:
+        palette = check_choice("palette", palette, PALETTES)
+    seed = resolve_seed(seed)
+
+    start = time.perf_counter()
+    t = np.linspace(0.0, 1.0, _CONTROL_POINTS)
+    control = np.column_stack([np.interp(t, _heights(), prof) * height_mm, t * height_mm])
+    while True:
+        try:
+            mesh = vessel(control, wall_mm=wall_mm, segments=segments, palette=palette,
+                          rng=np.random.default_rng(seed))
+            break
+        except ParameterError:
+            if not chosen or wall_mm <= MIN_WALL_MM:
+                raise
+            wall_mm = max(MIN_WALL_MM, 0.7 * wall_mm)  # a tight curve: a thinner wall follows it
+    params = {"height_mm": round(height_mm, 4), "wall_mm": round(wall_mm, 4), "segments": segments,
+              "palette": palette, "profile": [round(float(r), 5) for r in prof]}
+    return MeshResult(engine="shape-space", seed=seed, params=params, device="cpu",
+                      seconds=time.perf_counter() - start, mesh=mesh)
+
+
+def _model_record(model: ShapeModel) -> dict[str, Any]:
+    return {"id": "workshop-kit/shape-space", "revision": str(model.config.get("trained", "")),
+            "licence": str(model.config.get("licence", "MIT")), "commercial_use": True, "path": str(model.folder)}
+
+
+def generate(*, a: str | None = None, b: str | None = None, mix: float = 0.5, spread: float = 1.0,
+             height_mm: float = 200.0, wall_mm: float | None = None, segments: int = 96, palette: str | None = None,
+             seed: int | None = None, device: str | None = "auto", model_path=None) -> MeshResult:
+    """A vessel from the shape space: a blend of two presets, or a new shape drawn by the seed.
+
+    Parameters
+    ----------
+    a, b : str or None
+        Two lathe presets (``"tagine"``, ``"jar"``, ``"vase"``, ``"bowl"``) to blend; give both or neither. With
+        neither, the seed draws a new shape (:func:`sample`).
+    mix : float
+        Where between ``a`` (0) and ``b`` (1) the vessel lies.
+    spread : float
+        For a drawn shape: how far from the usual ones it may go (0 … 3).
+    height_mm, wall_mm, segments, palette
+        As in :func:`vessel_from_profile`.
+    seed : int or None
+        The same seed gives the same vessel; ``None`` draws one.
+    device : str or None
+        Checked like the other engines' (a missing GPU is an error); the tiny model runs on the CPU.
+    model_path : path, optional
+        Another model folder.
+    """
+    if (a is None) != (b is None):
+        raise ParameterError("b" if b is None else "a", None,
+                             "two presets to blend, or neither (a shape drawn by the seed)")
+    mix = check_float("mix", mix, 0.0, 1.0)
+    seed = resolve_seed(seed)
+    device = no_torch_device(device)
+    start = time.perf_counter()
+    model = _model(model_path)
+    if a is None:
+        profile = sample(1, seed=seed, spread=spread, model_path=model_path)[0]
+        source = {"spread": check_float("spread", spread, 0.0, 3.0)}
+    else:
+        za, zb = model.encode(np.stack([check_profile(a, "a"), check_profile(b, "b")]))
+        profile = model.decode(((1 - mix) * za + mix * zb)[None])[0]
+        source = {"a": check_choice("a", a, PRESET_OUTLINES.keys()), "b": check_choice("b", b, PRESET_OUTLINES.keys()),
+                  "mix": mix}
+    result = vessel_from_profile(profile, height_mm=height_mm, wall_mm=wall_mm, segments=segments, palette=palette,
+                                 seed=seed)
+    result.params = {**source, **result.params}
+    result.device = device
+    result.model = _model_record(model)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+# --------------------------------------------------------------------------------------------------------- pictures
+
+
+def _meshes(meshes) -> list:
+    items = [getattr(m, "mesh", m) for m in meshes]
+    if not items or any(not hasattr(m, "vertices") for m in items):
+        raise ParameterError("meshes", _short(meshes), "one or more trimesh meshes or MeshResults")
+    if len(items) > _MAX_BLEND:
+        raise ParameterError("meshes", f"{len(items)} meshes", f"at most {_MAX_BLEND}")
+    return items
+
+
+def _pictures(items: list, *, size: int, azimuth: float, elevation: float, same_scale: bool) -> list[np.ndarray]:
+    """One ``size`` × ``size`` picture per mesh; with ``same_scale``, every object at the scale of the largest.
+
+    :func:`~workshop_kit.mesh.preview.render_png` fills its picture with the object, so a smaller object is drawn
+    on a smaller picture (in proportion to its size on screen) and set on the ground line of a full-size one.
+    """
+    from .preview import DEFAULT_BACKGROUND, _camera, _extent, _parse_color, _prepare, render_png
+    from .preview import _FOV_DEGREES
+
+    spans = []
+    for m in items:
+        scene = _prepare(m, up="z", color=None)
+        ext = _extent(scene, _camera(scene, azimuth, elevation))
+        distance = scene.radius / np.sin(np.radians(_FOV_DEGREES) / 2)
+        spans.append(max(ext[2] - ext[0], ext[3] - ext[1]) * distance)
+    largest = max(spans)
+    background = np.round(_parse_color("background", DEFAULT_BACKGROUND) * 255).astype(np.uint8)
+    out = []
+    for m, span in zip(items, spans):
+        own = size if not same_scale else max(16, int(round(size * span / largest)))
+        picture = render_png(m, size=own, azimuth=azimuth, elevation=elevation)
+        if own == size:
+            out.append(picture)
+            continue
+        canvas = np.empty((size, size, 3), dtype=np.uint8)
+        canvas[:] = background
+        left = (size - own) // 2
+        canvas[size - own:, left:left + own] = picture
+        out.append(canvas)
+    return out
+
+
+def strip(meshes, *, size: int = 192, azimuth: float = 30.0, elevation: float = 15.0, same_scale: bool = True,
+          path: str | os.PathLike | None = None) -> np.ndarray:
+    """Pictures of the meshes side by side, as one ``uint8`` image (``size`` high, ``size`` wide per mesh).
+
+    Parameters
+    ----------
+    meshes : sequence of trimesh.Trimesh or MeshResult
+        1 to 64 objects, drawn left to right.
+    size : int
+        Height of the strip and width of each picture, 16 to 1024 pixels.
+    azimuth, elevation : float
+        The camera, as in :func:`workshop_kit.mesh.preview.render_png`.
+    same_scale : bool
+        Draw every object at the scale of the largest, standing on one ground line (sizes compare); ``False``
+        fills each picture.
+    path : str or path-like, optional
+        Also save the strip there as a PNG (written atomically).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(size, size * len(meshes), 3)`` ``uint8`` RGB.
+    """
+    from ..files import atomic_path, check_output_path
+
+    items = _meshes(meshes)
+    size = check_int("size", size, 16, 1024)
+    azimuth = check_float("azimuth", azimuth, -3600.0, 3600.0)
+    elevation = check_float("elevation", elevation, -89.0, 89.0)
+    target = None if path is None else check_output_path(path, (".png",), name="path")
+    image = np.concatenate(_pictures(items, size=size, azimuth=azimuth, elevation=elevation,
+                                     same_scale=same_scale), axis=1)
+    if target is not None:
+        from PIL import Image
+
+        with atomic_path(target) as tmp:
+            Image.fromarray(image, mode="RGB").save(tmp, format="PNG")
+    return image
+
+
+def gif(meshes, path: str | os.PathLike, *, size: int = 256, seconds: float = 4.0, azimuth: float = 30.0,
+        elevation: float = 15.0, bounce: bool = True) -> Path:
+    """An animated GIF morphing through the meshes (e.g. an interpolation), on one common scale.
+
+    Parameters
+    ----------
+    meshes : sequence of trimesh.Trimesh or MeshResult
+        2 to 64 objects, the frames in order.
+    path : str or path-like
+        Where to write the ``.gif`` (the folder must exist); written atomically.
+    size : int
+        Width and height, 16 to 1024 pixels.
+    seconds : float
+        Length of one pass through the meshes, 0.2 to 60 s; the GIF loops forever.
+    azimuth, elevation : float
+        The camera, as in :func:`workshop_kit.mesh.preview.render_png`.
+    bounce : bool
+        Play forwards then backwards, so the loop has no jump.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    from PIL import Image
+
+    from ..files import atomic_path, check_output_path
+
+    target = check_output_path(path, (".gif",), name="path")
+    items = _meshes(meshes)
+    if len(items) < 2:
+        raise ParameterError("meshes", f"{len(items)} mesh", "at least 2 meshes")
+    size = check_int("size", size, 16, 1024)
+    seconds = check_float("seconds", seconds, 0.2, 60.0)
+    azimuth = check_float("azimuth", azimuth, -3600.0, 3600.0)
+    elevation = check_float("elevation", elevation, -89.0, 89.0)
+    frames = [Image.fromarray(p, mode="RGB")
+              for p in _pictures(items, size=size, azimuth=azimuth, elevation=elevation, same_scale=True)]
+    if bounce:
+        frames = frames + frames[-2:0:-1]
+    sheet = Image.new("RGB", (size * len(frames), size))
+    for k, frame in enumerate(frames):
+        sheet.paste(frame, (k * size, 0))
+    palette = sheet.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    indexed = [f.quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG) for f in frames]
+    duration = max(20, int(round(1000 * seconds / len(items))))
+    with atomic_path(target) as tmp:
+        indexed[0].save(tmp, format="GIF", save_all=True, append_images=indexed[1:], duration=duration, loop=0,
+                        optimize=False, disposal=1)
+    return target
