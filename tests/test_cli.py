@@ -189,3 +189,17 @@ def test_analyse_refuses_a_corrupt_file_with_one_line(tmp_path):
     bad.write_bytes(b"RIFF not really a wave file" * 10)
     run = cli("analyse", str(bad))
     assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and "noise.wav" in run.stderr
+
+
+def test_train_shapes_writes_a_model_folder(tmp_path):
+    run = cli("train", "shapes", "--steps", "100", "--out", str(tmp_path / "shapes"), "--quiet")
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "shapes" / "model.safetensors").exists() and "PCA" in run.stdout
+
+
+def test_shape_space_blend_from_the_command_line(tmp_path):
+    run = cli("mesh", "--kind", "shape-space", "--a", "tagine", "--b", "vase", "--mix", "0.5", "--seed", "1",
+              "--out", str(tmp_path / "blend.stl"))
+    assert run.returncode == 0, run.stderr
+    record = json.loads((tmp_path / "blend.stl.json").read_text())
+    assert record["engine"] == "shape-space" and record["printability"]["watertight"]

@@ -89,7 +89,8 @@ ENGINE_OPTIONS = {
     "image": ("palette", "style", "size", "motif", "repeats", "variant", "prompt", "steps", "model_path"),
     "music": ("scale", "rhythm", "bars", "tempo", "temperature", "top_k", "motif", "prompt", "seconds", "model_path"),
     "mesh": ("preset", "height_mm", "wall_mm", "segments", "palette", "band_motif", "motif", "shape", "diameter_mm",
-             "openness", "image", "width_mm", "depth_mm", "tile_mm", "thickness_mm", "prompt", "model_path"),
+             "openness", "image", "width_mm", "depth_mm", "tile_mm", "thickness_mm", "a", "b", "mix", "prompt", "steps",
+             "size_mm", "model_path"),
 }
 CITY_FIELDS = {
     "image": {"palette": "palette", "style": "image_style"},
@@ -165,7 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--depth-mm", type=_ranged_float(0.5, 50, "depth-mm"), default=None, help="carving depth in millimetres (relief)")
     p.add_argument("--tile-mm", type=_ranged_float(20, 600, "tile-mm"), default=None, help="tile side in millimetres (tiles)")
     p.add_argument("--thickness-mm", type=_ranged_float(1, 50, "thickness-mm"), default=None, help="tile thickness in millimetres (tiles)")
+    p.add_argument("--a", choices=_choices(PRESETS), default=None, help="first vessel of a blend (shape-space)")
+    p.add_argument("--b", choices=_choices(PRESETS), default=None, help="second vessel of a blend (shape-space)")
+    p.add_argument("--mix", type=_ranged_float(0, 1, "mix"), default=None, help="0 = a, 1 = b (shape-space)")
     p.add_argument("--prompt", default=None, help="what to make (shap-e)")
+    p.add_argument("--steps", type=_ranged_int(4, 128, "steps"), default=None, help="denoising steps (shap-e)")
+    p.add_argument("--size-mm", type=_ranged_float(10, 600, "size-mm"), default=None, help="largest side in mm (shap-e)")
     p.add_argument("--no-preview", action="store_true", help="do not write the preview picture <out>-preview.png")
     _add_common(p, "vessel.glb", mesh_formats(), "default: stl")
 
@@ -179,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["list", "fetch"], help="list: what is here; fetch KEY: download (needs internet)")
     p.add_argument("key", nargs="?", default=None, help="the model to fetch")
     p.add_argument("--dest", default=None, help="folder to fetch into (default $WORKSHOP_KIT_MODELS/KEY)")
+
+    p = sub.add_parser("train", help="train an embedded model again (melody, motifs, shapes); --help after the name lists its options",
+                       add_help=True)
+    p.add_argument("what", choices=["melody", "motifs", "shapes"], help="which model")
+    p.add_argument("options", nargs=argparse.REMAINDER, help="options of that training script (e.g. --minutes 12)")
 
     p = sub.add_parser("bench", help="measure import time, each engine (median of runs), memory and booth start-up")
     p.add_argument("--runs", type=_ranged_int(1, 50, "runs"), default=5, help="runs per engine (default 5)")
@@ -336,6 +347,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             launch_booth(host=args.host, port=args.port, lang=args.lang)
             return EXIT_OK
+        if args.command == "train":
+            import importlib
+
+            module = {"melody": "workshop_kit.music.train_melody", "motifs": "workshop_kit.image.train_motifs",
+                      "shapes": "workshop_kit.mesh.train_shapes"}[args.what]
+            return importlib.import_module(module).main(args.options)
         if args.command == "analyse":
             return _analyse(args)
         if args.command == "models":
