@@ -50,8 +50,10 @@ def test_notebook_is_clean(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path):
+def test_notebook_runs(path, tmp_path, monkeypatch):
     from nbclient import NotebookClient
+
+    monkeypatch.setenv("WORKSHOP_KIT_QUICK", "1")  # the notebooks' quick mode: smaller sizes, fewer steps
 
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT, allow_errors=False,
