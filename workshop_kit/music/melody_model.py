@@ -668,7 +668,7 @@ def _meter_for(rhythm) -> str:
 
 def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tempo: float | None = None,
              tonic: str = "D", temperature: float = 1.0, top_k: int | None = None, motif: object = None,
-             seed: int | None = None, device: str | None = "auto"):
+             seed: int | None = None, device: str | None = "auto", model_path: str | os.PathLike | None = None):
     """A melody written by the melody model, placed in ``scale``, arranged over ``rhythm`` and rendered.
 
     The model writes scale degrees; the kit places them in the scale or maqam (quarter tones included), then the
@@ -689,6 +689,9 @@ def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tem
         The same seed gives the same piece; ``None`` draws one (returned in ``result.seed``).
     device : str
         Where the model samples (``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``); rendering runs on the CPU.
+    model_path : path, optional
+        Another melody model folder, such as one :func:`workshop_kit.music.finetune.finetune` wrote from your own
+        tunes (default: the shipped model, or the folder named by ``WORKSHOP_KIT_MELODY_MODEL``).
     """
     import numpy as np
 
@@ -707,7 +710,7 @@ def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tem
     total_quarters = piece["bars"] * rhythm_obj.beats * quarters_per_beat
     melody = sample(n_tokens=min(1024, int(total_quarters * 6) + 32), temperature=temperature, top_k=top_k,
                     motif=motif, tonic=piece["tonic"], scale=scale_obj.steps if len(scale_obj.steps) == 7 else "major",
-                    meter=_meter_for(rhythm_obj), seed=seed, device=device)
+                    meter=_meter_for(rhythm_obj), seed=seed, device=device, path=model_path)
     line = melody.timeline(scale=scale_obj.steps, tonic=60 + TONICS[piece["tonic"]])
     if not line:
         raise RuntimeError("the melody model wrote no note; try another seed")
@@ -723,17 +726,19 @@ def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tem
     score = compose(scale=scale_obj, rhythm=rhythm_obj, bars=piece["bars"], tempo=float(piece["tempo"]),
                     tonic=TONICS[piece["tonic"]], rng=np.random.default_rng(seed), lead=lead)
     params = {**piece, "temperature": temperature, "top_k": top_k, "motif": None if motif is None else str(motif),
-              "meter": melody.meter, "melody_tokens": len(melody.tokens)}
+              "meter": melody.meter, "melody_tokens": len(melody.tokens),
+              "model_path": None if model_path is None else str(model_path)}
     return AudioResult(engine="melody-model", seed=seed, params=params, device=device,
                        seconds=time.perf_counter() - began, audio=render_piece(score, piece), sample_rate=SAMPLE_RATE,
-                       score=score, model=_model_record())
+                       score=score, model=_model_record(model_path))
 
 
-def _model_record() -> dict:
-    """The provenance of the shipped weights: their file's sha256 stands for the revision."""
+def _model_record(path: str | os.PathLike | None = None) -> dict:
+    """The provenance of the weights used: their file's sha256 stands for the revision."""
     from ..files import sha256_file
 
-    folder = model_dir()
-    return {"id": "workshop-kit/melody", "revision": "sha256:" + sha256_file(folder / "model.safetensors")[:16],
+    folder = model_dir(path)
+    shipped = folder.resolve() == DEFAULT_DIR.resolve()
+    return {"id": "workshop-kit/melody" if shipped else "workshop-kit/melody (fine-tuned)", "revision": "sha256:" + sha256_file(folder / "model.safetensors")[:16],
             "licence": "non-commercial, like the Essen encodings it learnt from (see MODEL_CARD.md)",
             "commercial_use": False, "path": str(folder)}
