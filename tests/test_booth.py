@@ -29,10 +29,12 @@ def _free_port() -> int:
 def booth(tmp_path_factory):
     from workshop_kit.booth import build_booth
 
+    from workshop_kit.booth import launch_options
+
     out = tmp_path_factory.mktemp("booth")
     demo = build_booth(output_dir=out)
     port = _free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
+    demo.launch(**launch_options(prevent_thread_lock=True, server_port=port, quiet=True))
     try:
         yield demo, f"http://127.0.0.1:{port}/", out
     finally:
@@ -188,3 +190,294 @@ def test_a_city_fills_every_tab():
     values = fill("fes")
     for wanted in (fes.palette, fes.image_style, fes.scale, fes.rhythm, fes.tempo, fes.vessel):
         assert wanted in values
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The studios: every engine each tab offers, through the API
+
+
+@pytest.fixture(scope="module")
+def offers():
+    from workshop_kit.booth.app import _find_offers
+
+    return _find_offers()
+
+
+def _fn(demo, name):
+    return next(block_fn.fn for block_fn in demo.fns.values() if block_fn.name == name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["rules", "melody-model"])
+def test_each_music_engine_gives_wav_and_midi(client, engine):
+    import soundfile
+
+    audio, files, seed = client.predict(engine=engine, scale="hijaz", rhythm="chaabi", tempo=120, bars=2,
+                                        temperature=0.8, seed="5", api_name="/music")
+    assert seed == "5"
+    wav = [f for f in files if f.endswith(".wav")]
+    mid = [f for f in files if f.endswith(".mid")]
+    assert len(wav) == 1 and len(mid) == 1
+    data, rate = soundfile.read(wav[0])
+    assert data.shape[0] > rate // 2
+    assert Path(mid[0]).read_bytes()[:4] == b"MThd"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine, size", [("cppn", 128), ("motifs", 128), ("motif-diffusion", 256)])
+def test_each_image_engine_gives_a_png(client, offers, engine, size):
+    from PIL import Image
+
+    if engine not in offers.image:
+        pytest.skip(f"{engine} is not offered on this machine")
+    shown, files, seed = client.predict(engine=engine, motif="yaz", palette="chefchaouen", style="flow", size=size,
+                                        seed="2", api_name="/image")
+    assert seed == "2" and Path(shown).is_file()
+    with Image.open(files[0]) as picture:
+        assert picture.format == "PNG" and picture.size == (size, size)
+
+
+@pytest.fixture(scope="module")
+def small_png(tmp_path_factory):
+    import numpy as np
+    from PIL import Image
+
+    path = tmp_path_factory.mktemp("upload") / "star.png"
+    y, x = np.mgrid[-1:1:96j, -1:1:96j]
+    Image.fromarray(((np.cos(6 * np.arctan2(y, x)) * (1 - np.hypot(x, y)) > 0.2) * 255).astype(np.uint8)).save(path)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("options", [
+    dict(kind="lathe", vessel="bowl", band="zellige8"),
+    dict(kind="lantern", motif="moucharabieh"),
+    dict(kind="relief", motif="yaz"),
+    dict(kind="relief", picture="<upload>"),
+    dict(kind="tiles", tile_motif="zellige10"),
+    dict(kind="shape-space", vessel="jar", vessel_b="vase", mix=0.3),
+], ids=["lathe-band", "lantern", "relief-motif", "relief-picture", "tiles", "shape-space"])
+def test_each_object_kind_gives_glb_and_stl(client, small_png, options):
+    import trimesh
+
+    if options.get("picture"):
+        options = {**options, "picture": gradio_client.handle_file(str(small_png))}
+    shown, files, seed = client.predict(**options, palette="fes", seed="4", api_name="/mesh")
+    assert seed == "4" and Path(shown).suffix == ".glb"
+    glb = [f for f in files if f.endswith(".glb")][0]
+    stl = [f for f in files if f.endswith(".stl")][0]
+    assert len(trimesh.load(glb, force="mesh").faces) > 0
+    assert len(trimesh.load(stl, force="mesh").faces) > 0
+
+
+@pytest.mark.slow
+def test_an_engine_the_booth_does_not_offer_is_refused(client, offers):
+    if "shap-e" in offers.mesh:
+        pytest.skip("Shap-E is offered on this machine")
+    with pytest.raises(Exception) as info:  # never a half-hour run on the queue
+        client.predict(kind="shap-e", api_name="/mesh")
+    assert "shap-e" in str(info.value)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Analysing an upload
+
+
+def _tone(path: Path, seconds: float = 2.0) -> Path:
+    import numpy as np
+    import soundfile
+
+    rate = 22050
+    time_s = np.arange(int(rate * seconds)) / rate
+    soundfile.write(path, 0.3 * np.sin(2 * np.pi * 440 * time_s) * (np.sin(2 * np.pi * 2 * time_s) > 0), rate)
+    return path
+
+
+@pytest.mark.slow
+def test_an_uploaded_sound_is_analysed(client, tmp_path):
+    summary, picture = client.predict(sound=gradio_client.handle_file(str(_tone(tmp_path / "la.wav"))),
+                                      lang="en", api_name="/analyse")
+    assert "Tempo" in summary and "estimated key" in summary
+    assert Path(picture).is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("problem, lang, wording", [
+    ("oversize", "fr", "trop gros"),
+    ("corrupt", "en", "cannot be read as audio"),
+    ("too long", "fr", "plus de 60 s"),
+])
+def test_a_bad_upload_gets_an_error_and_the_booth_stays_up(client, booth, tmp_path, problem, lang, wording):
+    path = tmp_path / "visitor.wav"
+    if problem == "oversize":
+        path.write_bytes(b"RIFF" + bytes(21 * 2**20))
+    elif problem == "corrupt":
+        path.write_bytes(b"RIFF\x00\x01not really a wave file" * 50)
+    else:
+        _tone(path, seconds=61)
+    with pytest.raises(Exception) as info:
+        client.predict(sound=gradio_client.handle_file(str(path)), lang=lang, api_name="/analyse")
+    assert wording in str(info.value)
+    assert _get(booth[1]) == 200
+    summary, _ = client.predict(sound=gradio_client.handle_file(str(_tone(tmp_path / "ok.wav"))), api_name="/analyse")
+    assert "Tempo" in summary
+
+
+def test_uploads_are_bounded_at_the_door():
+    from workshop_kit.booth import launch_options
+
+    assert launch_options()["max_file_size"]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The pictures that explain a piece, drawn after it
+
+
+@pytest.mark.slow
+def test_music_figures_and_summary(tmp_path):
+    from workshop_kit import music
+    from workshop_kit.booth import build_booth
+
+    demo = build_booth(output_dir=tmp_path)
+    result = music.generate(engine="rules", scale="bayati", rhythm="gnawa", bars=2, seed=0)
+    box, roll, spectrogram, summary = _fn(demo, "draw_music")(result, "en")
+    assert box["visible"] is True
+    assert roll.ndim == 3 and spectrogram.ndim == 3
+    assert summary.startswith("Tempo")
+
+
+def test_mesh_preview_and_verdict_speak_the_visitors_language(tmp_path):
+    from workshop_kit import mesh
+    from workshop_kit.booth import build_booth
+    from workshop_kit.i18n import t
+
+    demo = build_booth(output_dir=tmp_path)
+    result = mesh.generate(engine="lathe", preset="bowl", seed=0)
+    picture, verdict = _fn(demo, "draw_mesh")(result, "ar")
+    assert picture.ndim == 3 and picture.shape[2] == 3
+    assert verdict.startswith(t("mesh.ready", "ar") if result.printability.ready else t("mesh.to_fix", "ar"))
+    _, verdict = _fn(demo, "draw_mesh")(result, "fr")
+    assert verdict == result.printability.verdict("fr")
+
+
+def test_a_withheld_picture_is_said_in_the_visitors_language(tmp_path):
+    from workshop_kit import image
+    from workshop_kit.booth import build_booth
+    from workshop_kit.i18n import t
+
+    demo = build_booth(output_dir=tmp_path)
+    result = image.generate(engine="cppn", size=64, seed=0)
+    result.notes.append("safety checker: the picture was withheld; try another prompt or seed")
+    notes, strip_box, strip = _fn(demo, "draw_image")((result, None), "fr")
+    assert notes["visible"] is True and t("image.withheld", "fr") in notes["value"]
+    assert strip_box["visible"] is False and strip is None
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# What is offered, and the about box
+
+
+def _status_rows(found: set[str]) -> list[dict]:
+    from dataclasses import asdict
+
+    from workshop_kit.pretrained import MODELS
+
+    return [{**asdict(spec), "found": key in found, "path": f"/models/{key}" if key in found else None}
+            for key, spec in MODELS.items()]
+
+
+def _radio_choices(demo, label: str) -> list[tuple[str, str]]:
+    return next(block.choices for block in demo.blocks.values()
+                if isinstance(block, gr.Radio) and block.label == label and block.choices
+                and any(value in ("rules", "cppn", "lathe") for _, value in block.choices))
+
+
+def test_a_pretrained_engine_is_offered_only_when_its_weights_are_found(monkeypatch):
+    from workshop_kit import pretrained
+    from workshop_kit.booth import build_booth
+    from workshop_kit.i18n import t
+    from workshop_kit.mesh import shap_e
+
+    monkeypatch.setattr(shap_e, "estimate_seconds", lambda *a, **k: 1800.0)  # half an hour: this CPU
+    monkeypatch.setattr(pretrained, "status", lambda: _status_rows({"musicgen-small", "sd-turbo", "shap-e"}))
+    demo = build_booth()
+    music = dict((value, text) for text, value in _radio_choices(demo, t("engine.label", "fr"))
+                 if value in ("rules", "melody-model", "musicgen"))
+    assert "musicgen" in music and t("licence.non_commercial", "fr") in music["musicgen"]
+    assert "CC-BY-NC" in music["musicgen"]
+    everything = {value for block in demo.blocks.values() if isinstance(block, gr.Radio) and block.choices
+                  for _, value in block.choices}
+    assert "sd-turbo" not in everything  # its weights without the safety checker: not on a public booth
+    assert "shap-e" not in everything  # found, but far too slow here
+
+    monkeypatch.setattr(shap_e, "estimate_seconds", lambda *a, **k: 30.0)
+    monkeypatch.setattr(pretrained, "status",
+                        lambda: _status_rows({"sd-turbo", "sd-safety-checker", "shap-e"}))
+    demo = build_booth(lang="en")
+    everything = {value: text for block in demo.blocks.values() if isinstance(block, gr.Radio) and block.choices
+                  for text, value in block.choices}
+    assert "sd-turbo" in everything and "Stability AI Community License" in everything["sd-turbo"]
+    assert "shap-e" in everything and "30 s" in everything["shap-e"]
+    assert "musicgen" not in everything
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
+def test_the_about_box_lists_engines_tiers_and_licences(lang):
+    from workshop_kit import pretrained
+    from workshop_kit.booth import build_booth
+    from workshop_kit.i18n import t
+
+    demo = build_booth(lang=lang)
+    about = next(block.value for block in demo.blocks.values()
+                 if isinstance(block, gr.Markdown) and t("about.models", lang) in (block.value or ""))
+    for row in pretrained.status():
+        assert row["repo_id"] in about and row["licence"] in about
+    for word in (t("engine.rules", lang), t("engine.motifs", lang), t("engine.lantern", lang),
+                 t("tier.embedded", lang)):
+        assert word in about
+    relabel = _fn(demo, "relabel")
+    other = "en" if lang != "en" else "fr"
+    assert any(t("about.models", other) in str(update.get("value", "")) for update in relabel(other))
+
+
+def test_motif_diffusion_shows_its_denoising_steps(monkeypatch, tmp_path):
+    """The booth's side of the motif-diffusion engine: a picture plus the steps from noise, shown as a filmstrip."""
+    import types
+
+    import numpy as np
+
+    from workshop_kit import image
+    from workshop_kit.booth import app, build_booth
+    from workshop_kit.results import ImageResult
+
+    def generate(*, motif, palette, size, seed=None, return_steps=False):
+        result = ImageResult(engine="motif-diffusion", seed=seed or 0, params={"motif": motif, "palette": palette},
+                             device="cpu", seconds=0.0, image=np.zeros((size, size, 3), np.uint8))
+        steps = [np.full((32, 32, 3), level, np.uint8) for level in range(0, 255, 12)]
+        return (result, steps) if return_steps else result
+
+    fake = types.SimpleNamespace(name="motif-diffusion", tier="embedded",
+                                 load=lambda: types.SimpleNamespace(generate=generate))
+    monkeypatch.setitem(image.ENGINES, "motif-diffusion", fake)
+    monkeypatch.setattr(app, "_motif_diffusion_ready", lambda: True)
+    demo = build_booth(output_dir=tmp_path)
+    shown, files, seed, made = _fn(demo, "make_image")("motif-diffusion", "yaz", "fes", "flow", 256, "", "3")
+    assert seed == "3" and Path(files[0]).name == "diffusion-yaz-fes-seed3.png"
+    notes, strip_box, strip = _fn(demo, "draw_image")(made, "fr")
+    assert strip_box["visible"] is True and notes["visible"] is False
+    assert strip.shape[0] == 32 and strip.shape[1] > 5 * 32  # the frames side by side, noise to motif
+
+
+def test_choosing_an_engine_shows_only_its_options():
+    from workshop_kit.booth import build_booth
+    from workshop_kit.i18n import t
+
+    demo = build_booth()
+    fn = next(block_fn for block_fn in demo.fns.values()
+              if any(getattr(c, "label", None) == t("mesh.kind", "fr") for c in block_fn.inputs)
+              and block_fn.name == "<lambda>")
+    shown = {c.label for c, update in zip(fn.outputs, fn.fn("shape-space")) if update["visible"]}
+    assert {t("mesh.vessel", "fr"), t("mesh.second", "fr"), t("mesh.mix", "fr")} <= shown
+    assert t("mesh.band", "fr") not in shown and t("mesh.picture", "fr") not in shown
+    shown = {c.label for c, update in zip(fn.outputs, fn.fn("relief")) if update["visible"]}
+    assert t("mesh.picture", "fr") in shown and t("mesh.glaze", "fr") not in shown
