@@ -143,6 +143,9 @@ class PrintabilityReport:
         return self.verdict("fr") + " / " + self.verdict("en")
 
 
+WALL_TOLERANCE_MM = 0.05  # the ray estimate's own precision: a wall made at the minimum may measure a hair under it
+
+
 def _mm(value: float) -> str:
     return f"{value:.1f}" if value >= 0.95 else f"{value:.2f}".rstrip("0")
 
@@ -227,7 +230,7 @@ def report(mesh, *, min_wall_mm: float = DEFAULT_MIN_WALL_MM, bed_mm: float | No
                        "en": "normals point inwards (negative volume): flip the faces"})
     if watertight and winding and abs(signed_volume) < 1e-9:
         issues.append({"code": "no_volume", "fr": "objet sans volume", "en": "object has no volume"})
-    if wall is not None and wall < min_wall_mm:
+    if wall is not None and wall < min_wall_mm - WALL_TOLERANCE_MM:
         issues.append({"code": "thin_wall",
                        "fr": f"paroi trop fine ({_mm(wall)} mm < {_mm(min_wall_mm)} mm) : épaississez-la",
                        "en": f"wall too thin ({_mm(wall)} mm < {_mm(min_wall_mm)} mm): make it thicker"})
