@@ -13,6 +13,7 @@ import workshop_kit as wk
 from workshop_kit.device import resolve_device
 from workshop_kit.errors import DeviceError, OutputPathError, ParameterError, WorkshopKitError
 from workshop_kit.files import check_output_path, sidecar_path
+from workshop_kit.image.motifs import FAMILIES
 from workshop_kit.results import ImageResult
 from workshop_kit.validation import check_choice, check_float, check_int, resolve_seed
 
@@ -151,4 +152,5 @@ def test_makefile_installs_what_pyproject_pins():
 def test_presets_name_real_palettes():
     for city in wk.presets.CITIES.values():
         assert city.palette in wk.palettes.PALETTES
+        assert city.motif in FAMILIES
         assert {"fr", "en", "ar"} <= set(city.label)

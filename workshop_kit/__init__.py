@@ -23,7 +23,8 @@ from .errors import (
     WorkshopKitError,
 )
 
-_SUBMODULES = ("music", "image", "mesh", "palettes", "presets", "device", "results", "files", "doctor", "bench", "booth", "i18n")
+_SUBMODULES = ("music", "image", "mesh", "palettes", "presets", "device", "results", "files", "doctor", "bench", "booth",
+               "i18n", "pretrained", "validation", "imageio_safe")
 
 __all__ = [
     "__version__",
@@ -37,7 +38,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import bench, booth, device, doctor, files, i18n, image, mesh, music, palettes, presets, results
+    from . import (bench, booth, device, doctor, files, i18n, image, imageio_safe, mesh, music, palettes, presets,
+                   pretrained, results, validation)
 
 
 def __getattr__(name: str):

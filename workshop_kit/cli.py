@@ -93,9 +93,9 @@ ENGINE_OPTIONS = {
              "size_mm", "model_path"),
 }
 CITY_FIELDS = {
-    "image": {"palette": "palette", "style": "image_style"},
+    "image": {"palette": "palette", "style": "image_style", "motif": "motif"},
     "music": {"scale": "scale", "rhythm": "rhythm", "tempo": "tempo"},
-    "mesh": {"preset": "vessel", "palette": "palette"},
+    "mesh": {"preset": "vessel", "palette": "palette", "motif": "motif"},
 }
 
 

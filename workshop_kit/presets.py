@@ -21,23 +21,24 @@ class CityPreset:
     rhythm: str
     tempo: int
     vessel: str
+    motif: str
 
 
 CITIES: dict[str, CityPreset] = {
     c.name: c
     for c in (
         CityPreset("marrakech", {"fr": "Marrakech", "en": "Marrakech", "ar": "مراكش", "tzm": "ⵎⵕⵕⴰⴽⵛ"},
-                   "marrakech", "rosette", "pentatonic", "gnawa", 110, "tagine"),
+                   "marrakech", "rosette", "pentatonic", "gnawa", 110, "tagine", "zellige8"),
         CityPreset("casablanca", {"fr": "Casablanca", "en": "Casablanca", "ar": "الدار البيضاء", "tzm": "ⴰⵏⴼⴰ"},
-                   "atlantique", "flow", "hijaz", "chaabi", 132, "vase"),
+                   "atlantique", "flow", "hijaz", "chaabi", 132, "vase", "zellige16"),
         CityPreset("fes", {"fr": "Fès", "en": "Fès", "ar": "فاس", "tzm": "ⴼⴰⵙ"},
-                   "fes", "tile", "rast", "ahidous", 96, "jar"),
+                   "fes", "tile", "rast", "ahidous", 96, "jar", "zellige12"),
         CityPreset("rabat", {"fr": "Rabat", "en": "Rabat", "ar": "الرباط", "tzm": "ⵕⵕⴱⴰⵟ"},
-                   "atlantique", "tile", "bayati", "chaabi", 120, "vase"),
+                   "atlantique", "tile", "bayati", "chaabi", 120, "vase", "zellige10"),
         CityPreset("chefchaouen", {"fr": "Chefchaouen", "en": "Chefchaouen", "ar": "شفشاون", "tzm": "ⴰⵛⵛⴰⵡⵏ"},
-                   "chefchaouen", "rosette", "minor", "ahidous", 100, "jar"),
+                   "chefchaouen", "rosette", "minor", "ahidous", 100, "jar", "moucharabieh"),
         CityPreset("sahara", {"fr": "Sahara", "en": "Sahara", "ar": "الصحراء", "tzm": "ⵜⴰⵏⵥⵕⵓⴼⵜ"},
-                   "sahara", "flow", "pentatonic", "gnawa", 92, "jar"),
+                   "sahara", "flow", "pentatonic", "gnawa", 92, "jar", "amazigh"),
     )
 }
 
