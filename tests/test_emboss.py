@@ -1,29 +1,17 @@
 """A motif embossed in a band around a turned vessel keeps it closed."""
 
-import os
 
 import numpy as np
 import pytest
 import trimesh
 
-from workshop_kit.errors import EngineUnavailableError, ParameterError
+from workshop_kit.errors import ParameterError
 from workshop_kit.mesh import gltf_check, lathe
 from workshop_kit.mesh.emboss import emboss_band
 from workshop_kit.mesh.printability import report
 from workshop_kit.results import MeshResult
 
 CUP = np.array([[0, 0], [40, 0], [40, 80], [36, 80], [36, 4], [0, 4]], dtype=float)
-
-
-@pytest.fixture(scope="module")
-def validator():
-    try:
-        gltf_check._find()
-    except EngineUnavailableError as exc:
-        reason = f"glTF validator unavailable: {exc}"
-        if os.environ.get("WORKSHOP_KIT_REQUIRE_GLTF_VALIDATOR") == "1":
-            pytest.fail(reason + " (required here: WORKSHOP_KIT_REQUIRE_GLTF_VALIDATOR=1)")
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ Without them these tests are skipped, unless WORKSHOP_KIT_REQUIRE_GLTF_VALIDATOR
 a missing validator is a failure.
 """
 
-import os
 
 import numpy as np
 import pytest
@@ -13,17 +12,6 @@ import trimesh
 from workshop_kit.errors import EngineUnavailableError, ParameterError
 from workshop_kit.mesh import gltf_check
 from workshop_kit.mesh.gltf_check import validate_glb, validator_available
-
-
-@pytest.fixture(scope="module")
-def validator():
-    try:
-        gltf_check._find()
-    except EngineUnavailableError as exc:
-        reason = f"glTF validator unavailable: {exc}"
-        if os.environ.get("WORKSHOP_KIT_REQUIRE_GLTF_VALIDATOR") == "1":
-            pytest.fail(reason + " (required here: WORKSHOP_KIT_REQUIRE_GLTF_VALIDATOR=1)")
-        pytest.skip(reason)
 
 
 def _errors(report):

@@ -1,25 +1,13 @@
 """Bas-reliefs from pictures and motifs: closed plates of the asked size."""
 
-import os
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from workshop_kit.errors import EngineUnavailableError, ParameterError
+from workshop_kit.errors import ParameterError
 from workshop_kit.mesh import gltf_check, relief
 from workshop_kit.mesh.printability import report
-
-
-@pytest.fixture(scope="module")
-def validator():
-    try:
-        gltf_check._find()
-    except EngineUnavailableError as exc:
-        reason = f"glTF validator unavailable: {exc}"
-        if os.environ.get("WORKSHOP_KIT_REQUIRE_GLTF_VALIDATOR") == "1":
-            pytest.fail(reason + " (required here: WORKSHOP_KIT_REQUIRE_GLTF_VALIDATOR=1)")
-        pytest.skip(reason)
 
 
 def _disc(size=48):

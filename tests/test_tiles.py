@@ -1,24 +1,12 @@
 """Zellige tiles: separate coloured pieces that fit in the square with joints between them."""
 
-import os
 
 import numpy as np
 import pytest
 
-from workshop_kit.errors import EngineUnavailableError, ParameterError
+from workshop_kit.errors import ParameterError
 from workshop_kit.mesh import gltf_check, tiles
 from workshop_kit.mesh.printability import report
-
-
-@pytest.fixture(scope="module")
-def validator():
-    try:
-        gltf_check._find()
-    except EngineUnavailableError as exc:
-        reason = f"glTF validator unavailable: {exc}"
-        if os.environ.get("WORKSHOP_KIT_REQUIRE_GLTF_VALIDATOR") == "1":
-            pytest.fail(reason + " (required here: WORKSHOP_KIT_REQUIRE_GLTF_VALIDATOR=1)")
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import (bench, booth, device, doctor, files, i18n, image, imageio_safe, mesh, music, palettes, presets,
+    from . import (bench, booth,  # noqa: F401 device, doctor, files, i18n, image, imageio_safe, mesh, music, palettes, presets,
                    pretrained, results, validation)
 
 

@@ -6,7 +6,6 @@ column of the table rather than a failing test.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import re

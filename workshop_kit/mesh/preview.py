@@ -331,63 +331,6 @@ def _rasterise(xy: np.ndarray, depth: np.ndarray, faces: np.ndarray, pixels: int
         weights[pix, 2] = 1.0 - b0 - b1
         begin = end
     return face_buf, weights, back
-    # Edge functions: lambda_i(x, y) = a_i x + b_i y + c_i, normalised by the area (positive inside).
-    inv_area = 1.0 / area[ids]
-    q0, q1, q2 = p0[ids], p1[ids], p2[ids]
-    ea, eb, ec = np.empty((3, ids.size)), np.empty((3, ids.size)), np.empty((3, ids.size))
-    for i, (a_pt, b_pt) in enumerate(((q1, q2), (q2, q0), (q0, q1))):
-        ea[i] = (a_pt[:, 1] - b_pt[:, 1]) * inv_area
-        eb[i] = (b_pt[:, 0] - a_pt[:, 0]) * inv_area
-        ec[i] = (a_pt[:, 0] * b_pt[:, 1] - b_pt[:, 0] * a_pt[:, 1]) * inv_area
-    corner_inv_z = inv_z[faces[ids]].T  # (3, k)
-    # (triangle, row) pairs
-    n_rows = rows[ids]
-    tri = np.repeat(np.arange(ids.size), n_rows)
-    row = np.repeat(y0[ids], n_rows) + (np.arange(int(n_rows.sum())) - np.repeat(np.cumsum(n_rows) - n_rows, n_rows))
-    cy = row + 0.5
-    lo = np.full(tri.size, -np.inf)
-    hi = np.full(tri.size, np.inf)
-    for i in range(3):
-        a = ea[i][tri]
-        rest = eb[i][tri] * cy + ec[i][tri]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bound = -rest / a
-        lo = np.where(a > 0, np.maximum(lo, bound), lo)
-        hi = np.where(a < 0, np.minimum(hi, bound), hi)
-        # an edge parallel to the row: the whole row is in or out
-        hi = np.where((a == 0) & (rest < 0), -np.inf, hi)
-    x_start = np.clip(np.ceil(lo - 0.5 - 1e-9), 0, pixels).astype(np.int64)
-    x_end = np.clip(np.floor(hi - 0.5 + 1e-9), -1, pixels - 1).astype(np.int64)
-    span = np.maximum(x_end - x_start + 1, 0)
-    good = span > 0
-    tri, row, cy, x_start, span = tri[good], row[good], cy[good], x_start[good], span[good]
-    cum = np.cumsum(span)
-    begin = 0
-    while begin < span.size:
-        done = int(cum[begin - 1]) if begin else 0
-        end = max(int(np.searchsorted(cum, done + _MAX_CANDIDATES, side="right")), begin + 1)
-        n = span[begin:end]
-        k = np.repeat(np.arange(begin, end), n)
-        px = x_start[k] + (np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n))
-        t = tri[k]
-        cx = px + 0.5
-        cyk = cy[k]
-        l0 = ea[0][t] * cx + eb[0][t] * cyk + ec[0][t]
-        l1 = ea[1][t] * cx + eb[1][t] * cyk + ec[1][t]
-        l2 = 1.0 - l0 - l1
-        b0, b1, b2 = l0 * corner_inv_z[0][t], l1 * corner_inv_z[1][t], l2 * corner_inv_z[2][t]
-        z = b0 + b1 + b2
-        pix = row[k] * pixels + px
-        np.maximum.at(zbuf, pix, z)
-        win = z >= zbuf[pix]
-        pix, z = pix[win], z[win]
-        face_buf[pix] = ids[t[win]]
-        inv = 1.0 / z
-        weights[pix, 0] = b0[win] * inv
-        weights[pix, 1] = b1[win] * inv
-        weights[pix, 2] = b2[win] * inv
-        begin = end
-    return face_buf, weights, back
 
 
 def _shade(scene: _Scene, camera: _Camera, face_buf: np.ndarray, weights: np.ndarray,
