@@ -117,6 +117,8 @@ def cases() -> list[tuple[str, str, float, Callable[[], Any]]]:
         ("image.cppn", "CPPN picture 512×512", 1.0, lambda: image.generate(engine="cppn", size=512, seed=0)),
         ("image.motifs", "procedural zellige 1024×1024", 0.5,
          lambda: image.generate(engine="motifs", motif="zellige8", size=1024, seed=next(_seeds))),
+        ("image.motif-diffusion", "motif diffusion artwork 512×512", 1.5,
+         lambda: image.generate(engine="motif-diffusion", motif="zellige8", size=512, seed=next(_seeds))),
         ("music.rules", "compose + render 16 bars", 1.0, lambda: music.generate(engine="rules", bars=16, seed=0)),
         ("mesh.lathe", "lathe vessel (jar)", 0.5, lambda: mesh.generate(engine="lathe", preset="jar", seed=0)),
     ]

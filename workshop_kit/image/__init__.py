@@ -10,6 +10,9 @@ ENGINES: dict[str, Engine] = {
                    "CPPN generative art: a random coordinate network coloured with a regional palette"),
     "motifs": Engine("motifs", "workshop_kit.image.motifs", "embedded",
                      "Exact zellige, Amazigh and moucharabieh motifs: seamless tiles coloured with a regional palette"),
+    "motif-diffusion": Engine("motif-diffusion", "workshop_kit.image.motif_diffusion", "embedded",
+                              "A diffusion model trained by the kit on its own zellige, Amazigh and moucharabieh motifs: "
+                              "new seamless patterns in any palette"),
     "sd-turbo": Engine("sd-turbo", "workshop_kit.image.sd_turbo", "pretrained",
                        "SD-Turbo text → image and image → image (weights from the offline pack or cache; best on a GPU)"),
 }
