@@ -111,8 +111,17 @@ def peak_rss_mb() -> float:
 
 def cases() -> list[tuple[str, str, float, Callable[[], Any]]]:
     """(name, what, target seconds, function) for every benchmarked operation."""
-    from . import image, mesh, music
+    import atexit
+    import shutil
+    import tempfile
 
+    from . import image, mesh, music
+    from .music import melody_model
+
+    picture = image.generate(engine="cppn", size=512, seed=0).image
+    vessel = mesh.generate(engine="lathe", preset="jar", segments=256, seed=0)
+    tmp = tempfile.mkdtemp(prefix="workshop-kit-bench-")  # a few MB, removed when the process ends
+    atexit.register(shutil.rmtree, tmp, True)
     return [
         ("image.cppn", "CPPN picture 512×512", 1.0, lambda: image.generate(engine="cppn", size=512, seed=0)),
         ("image.motifs", "procedural zellige 1024×1024", 0.5,
@@ -120,7 +129,15 @@ def cases() -> list[tuple[str, str, float, Callable[[], Any]]]:
         ("image.motif-diffusion", "motif diffusion artwork 512×512", 1.5,
          lambda: image.generate(engine="motif-diffusion", motif="zellige8", size=512, seed=next(_seeds))),
         ("music.rules", "compose + render 16 bars", 1.0, lambda: music.generate(engine="rules", bars=16, seed=0)),
-        ("mesh.lathe", "lathe vessel (jar)", 0.5, lambda: mesh.generate(engine="lathe", preset="jar", seed=0)),
+        ("music.melody-sample", "melody model: 256 tokens sampled", 0.5,
+         lambda: melody_model.sample(n_tokens=256, stop_at_eos=False, seed=next(_seeds))),
+        ("mesh.lathe", "lathe vessel (jar), 36 k faces", 0.5, lambda: mesh.generate(engine="lathe", preset="jar", seed=0)),
+        ("mesh.lathe-100k", "lathe vessel, 96 k faces", 0.5,
+         lambda: mesh.generate(engine="lathe", preset="jar", segments=256, seed=next(_seeds))),
+        ("mesh.relief", "relief from a 512×512 picture", 1.0,
+         lambda: mesh.generate(engine="relief", image=picture, resolution=512, seed=0)),
+        ("mesh.lantern", "pierced lantern", 1.5, lambda: mesh.generate(engine="lantern", seed=next(_seeds))),
+        ("mesh.glb-export", "GLB export of a 96 k-face vessel", 0.2, lambda: vessel.save(Path(tmp) / "v.glb")),
     ]
 
 
