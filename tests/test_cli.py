@@ -203,3 +203,11 @@ def test_shape_space_blend_from_the_command_line(tmp_path):
     assert run.returncode == 0, run.stderr
     record = json.loads((tmp_path / "blend.stl.json").read_text())
     assert record["engine"] == "shape-space" and record["printability"]["watertight"]
+
+
+def test_walk_writes_a_gif_and_refuses_other_formats(tmp_path):
+    run = cli("walk", "--size", "64", "--frames", "4", "--seed", "1", "--out", str(tmp_path / "w.gif"))
+    assert run.returncode == 0, run.stderr
+    assert Image.open(tmp_path / "w.gif").n_frames == 4 and (tmp_path / "w.gif.json").exists()
+    bad = cli("walk", "--out", str(tmp_path / "w.avi"))
+    assert bad.returncode == 2 and ".avi" in bad.stderr and not (tmp_path / "w.avi").exists()

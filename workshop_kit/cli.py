@@ -135,6 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=_ranged_int(1, 8, "steps"), default=None, help="denoising steps, 1..8 (sd-turbo)")
     _add_common(p, "image.png", image_formats(), "default: none")
 
+    p = sub.add_parser("walk", help="a looping animation through a CPPN's space (GIF or MP4)")
+    p.add_argument("--palette", choices=_choices(PALETTES), default="marrakech", help="regional palette (default marrakech)")
+    p.add_argument("--style", choices=_choices(STYLES), default="flow", help="composition (default flow)")
+    p.add_argument("--size", type=_ranged_int(64, 1024, "size"), default=256, help="width and height, 64..1024 (default 256)")
+    p.add_argument("--frames", type=_ranged_int(2, 240, "frames"), default=48, help="pictures in the loop, 2..240 (default 48)")
+    p.add_argument("--fps", type=_ranged_int(1, 60, "fps"), default=12, help="pictures per second (default 12)")
+    p.add_argument("--no-loop", action="store_true", help="go half way round instead of a closed loop")
+    p.add_argument("--seed", type=_seed, default=None, help="whole number 0..4294967295 (default: random, printed)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help="where torch runs")
+    p.add_argument("--out", default="walk.gif", help="output file: .gif or .mp4 (default walk.gif)")
+
     p = sub.add_parser("music", help="compose and render a piece (audio + MIDI)")
     p.add_argument("--engine", default="rules", choices=_choices(music.ENGINES), help="engine (default rules): " + engines(music))
     p.add_argument("--scale", choices=_choices(SCALES), default=None, help="scale or maqam (rules, melody-model)")
@@ -348,6 +359,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .booth import launch_booth
 
             launch_booth(host=args.host, port=args.port, lang=args.lang)
+            return EXIT_OK
+        if args.command == "walk":
+            from .image.walk import WalkResult, latent_walk
+
+            out = check_output_path(args.out, WalkResult.FORMATS)
+            walk = latent_walk(palette=args.palette, style=args.style, size=args.size, frames=args.frames, fps=args.fps,
+                               loop=not args.no_loop, seed=args.seed, device=args.device)
+            path = walk.save(out)
+            print(f"{path}  (+ {sidecar_path(path).name})")
+            print(f"seed={walk.seed} frames={args.frames} seconds={walk.seconds:.2f}")
             return EXIT_OK
         if args.command == "train":
             import importlib

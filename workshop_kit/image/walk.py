@@ -1,0 +1,285 @@
+"""A latent walk: a short looping animation through the space of one CPPN picture.
+
+The network of :mod:`workshop_kit.image.cppn` stays fixed, drawn from the seed. It gets a few more inputs, a *latent
+vector* ``z`` that is the same for every pixel of a frame: ``z`` moves the phases of the network's first waves, and
+the picture morphs. ``z`` travels round a circle in a random plane of its space; the circle passes through
+``z = 0``, where the network is exactly the one :func:`~workshop_kit.image.cppn.generate` draws for the same seed.
+So the animation starts on that picture, drifts away and comes back: ``loop=True`` (default) plays round the whole
+circle and the last frame leads into the first without a seam; ``loop=False`` goes half way round, from the picture
+to the point farthest from it.
+
+Since ``z`` is the same over the whole frame, the symmetry of every style is kept in every frame: a rosette stays a
+rosette, a tile stays seamless.
+
+All the frames go through the network together, in a few batched tensor operations.
+
+Examples
+--------
+>>> from workshop_kit.image import walk
+>>> result = walk.latent_walk(palette="chefchaouen", style="rosette", size=64, frames=8, seed=3)
+>>> result.frames.shape, result.frames.dtype.name
+((8, 64, 64, 3), 'uint8')
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import io
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from ..device import resolve_device
+from ..errors import EngineUnavailableError, ParameterError
+from ..palettes import PALETTES, get_palette
+from ..results import Result
+from ..validation import check_choice, check_int, resolve_seed
+from . import cppn
+
+__all__ = ["MAX_FPS", "MAX_FRAMES", "MAX_SIZE", "MIN_FPS", "MIN_FRAMES", "MIN_SIZE", "WalkResult", "latent_walk"]
+
+#: Fewest and most frames in a walk.
+MIN_FRAMES = 2
+MAX_FRAMES = 240
+
+#: Smallest and largest side of the square frames, in pixels.
+MIN_SIZE = 64
+MAX_SIZE = 1024
+
+#: Slowest and fastest frame rate, in frames per second.
+MIN_FPS = 1
+MAX_FPS = 60
+
+_Z_DIM = 8  # size of the latent vector z
+_RADIUS = 0.5  # radius of the circle z travels round; the phases move by about 2 * _RADIUS radians at most
+_PIXELS_PER_CHUNK = 1 << 18  # frames x pixels evaluated at once: about 25 MB per layer, kind to the CPU cache
+_WALK_STREAM = 2**32  # the walk's random numbers come from seed + this: a stream no picture seed uses
+_PIP_FFMPEG = "pip install imageio-ffmpeg"
+
+
+@dataclass(repr=False)
+class WalkResult(Result):
+    """An animation as an ``(frames, height, width, 3)`` array of ``uint8``, played at ``fps`` frames per second.
+
+    ``save("walk.gif")`` writes a GIF that loops forever; ``save("walk.mp4")`` an H.264 video (with the
+    ``imageio-ffmpeg`` package). Each file gets its provenance sidecar ``<file>.json``.
+    """
+
+    frames: np.ndarray = field(default=None, kw_only=True)
+    fps: int = field(default=12, kw_only=True)
+
+    FORMATS: ClassVar[tuple[str, ...]] = (".gif", ".mp4")
+    PACKAGES: ClassVar[tuple[str, ...]] = ("torch", "pillow", "imageio-ffmpeg")
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        return int(self.frames.shape[2]), int(self.frames.shape[1])
+
+    @property
+    def duration(self) -> float:
+        """Length of one pass in seconds."""
+        return self.frames.shape[0] / self.fps
+
+    def provenance(self) -> dict:
+        return {**super().provenance(), "frames": int(self.frames.shape[0]), "fps": self.fps}
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the animation to ``path`` (``.gif`` or ``.mp4``) and its sidecar ``<path>.json``.
+
+        Raises
+        ------
+        OutputPathError
+            For another extension or an unwritable folder, before anything is written.
+        EngineUnavailableError
+            For ``.mp4`` when the ``imageio-ffmpeg`` package is missing, before anything is written.
+        """
+        if Path(str(path)).suffix.lower() == ".mp4" and not _ffmpeg_available():
+            raise EngineUnavailableError(
+                f"Saving a video (.mp4) needs the imageio-ffmpeg package: {_PIP_FFMPEG} (or save a .gif)",
+                f"Enregistrer une vidéo (.mp4) demande le paquet imageio-ffmpeg : {_PIP_FFMPEG} "
+                "(ou enregistrez un .gif)",
+            )
+        return super().save(path)
+
+    def _write(self, tmp: Path, suffix: str) -> None:
+        if suffix == ".gif":
+            tmp.write_bytes(self.gif_bytes())
+        else:
+            _write_mp4(tmp, self.frames, self.fps)
+
+    def gif_bytes(self) -> bytes:
+        """The animation as a GIF that loops forever, with one 256-colour palette shared by every frame."""
+        from PIL import Image
+
+        frames = self.frames
+        # one palette for all frames, so that colours do not shimmer from frame to frame
+        step = max(1, len(frames) // 8)
+        sample = Image.fromarray(np.concatenate(list(frames[::step]), axis=0), mode="RGB")
+        palette = sample.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        pictures = [
+            Image.fromarray(frame, mode="RGB").quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames
+        ]
+        buf = io.BytesIO()
+        pictures[0].save(buf, format="GIF", save_all=True, append_images=pictures[1:],
+                         duration=round(1000 / self.fps), loop=0, disposal=1, optimize=False)
+        return buf.getvalue()
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.gif_bytes()).decode("ascii")
+        width, height = self.size
+        return f'<img src="data:image/gif;base64,{data}" width="{width}" height="{height}" alt="latent walk"/>'
+
+
+def latent_walk(
+    *,
+    palette: str = "marrakech",
+    style: str = "flow",
+    size: int = 256,
+    frames: int = 48,
+    seed: int | None = None,
+    device: str | None = "auto",
+    loop: bool = True,
+    fps: int = 12,
+) -> WalkResult:
+    """Animate one CPPN picture: fixed weights, a latent input ``z`` moving round a circle.
+
+    Parameters
+    ----------
+    palette : str
+        One of :data:`workshop_kit.palettes.PALETTES`: ``"marrakech"``, ``"chefchaouen"``, ``"fes"``, ``"sahara"``,
+        ``"atlantique"``.
+    style : str
+        One of :data:`workshop_kit.image.cppn.STYLES`: ``"flow"``, ``"rosette"`` or ``"tile"``.
+    size : int
+        Side of the square frames in pixels, from :data:`MIN_SIZE` (64) to :data:`MAX_SIZE` (1024).
+    frames : int
+        Number of frames, from :data:`MIN_FRAMES` (2) to :data:`MAX_FRAMES` (240).
+    seed : int or None
+        The same seed gives the same animation on the same device, and its first frame is the picture
+        ``cppn.generate`` draws with that seed; ``None`` draws a fresh seed, returned in ``result.seed``. 0 is a
+        valid seed.
+    device : str or None
+        ``"auto"`` (default), ``"cpu"``, ``"cuda"`` or ``"mps"``; see :func:`workshop_kit.device.resolve_device`.
+    loop : bool
+        ``True`` (default): once round the circle, and the last frame leads back into the first without a seam.
+        ``False``: half way round, from the seed's picture to the frame farthest from it, both included.
+    fps : int
+        Frames per second when played or saved, from :data:`MIN_FPS` (1) to :data:`MAX_FPS` (60).
+
+    Returns
+    -------
+    WalkResult
+        ``result.frames`` is a ``(frames, size, size, 3)`` ``uint8`` array; ``result.params`` holds the resolved
+        options, with the rosette's fold ``k`` for ``style="rosette"``.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown palette or style, a size, frame count or fps out of range, a ``loop`` that is not
+        ``True``/``False``, or a bad seed.
+    DeviceError
+        When ``device`` names a device this machine does not have.
+
+    Examples
+    --------
+    >>> result = latent_walk(style="tile", size=64, frames=4, seed=0)
+    >>> result.frames.shape
+    (4, 64, 64, 3)
+    >>> result.params["loop"], result.fps
+    (True, 12)
+    """
+    palette = check_choice("palette", palette, PALETTES)
+    style = check_choice("style", style, cppn.STYLES)
+    size = check_int("size", size, MIN_SIZE, MAX_SIZE)
+    frames = check_int("frames", frames, MIN_FRAMES, MAX_FRAMES)
+    fps = check_int("fps", fps, MIN_FPS, MAX_FPS)
+    if not isinstance(loop, (bool, np.bool_)):
+        raise ParameterError("loop", loop, "True, False")
+    loop = bool(loop)
+    seed = resolve_seed(seed)
+    device = resolve_device(device)
+
+    import torch
+
+    start = time.perf_counter()
+    with torch.inference_mode():
+        layers, extra = cppn._draw_network(style, seed)
+        shifts = _phase_shifts(seed, frames, loop)  # (frames, width): how z moves each first-layer wave
+        layers = [(w.to(device), b.to(device), act) for w, b, act in layers]
+        shifts = shifts.to(device)
+        first_w, first_b, _ = layers[0]
+        feats = torch.cat([cppn._features(style, size, row, extra, device) for row in range(0, size, cppn._ROWS_PER_CHUNK)])
+        waves = torch.addmm(first_b, feats, first_w)  # (pixels, width), the same for every frame
+        colours = get_palette(palette).rgb()
+        pixels = size * size
+        per_chunk = max(1, _PIXELS_PER_CHUNK // pixels)
+        out = np.empty((frames, size, size, 3), dtype=np.uint8)
+        for f0 in range(0, frames, per_chunk):
+            chunk = shifts[f0 : f0 + per_chunk]
+            h = torch.sin(waves.unsqueeze(0) + chunk.unsqueeze(1)).reshape(-1, waves.shape[1])
+            values = cppn._network(h, layers[1:]).reshape(len(chunk), pixels)
+            for i, value in enumerate(values):
+                rgb = cppn._colourise(value, colours, extra["flip"], device)
+                out[f0 + i] = rgb.reshape(size, size, 3).cpu().numpy()
+    seconds = time.perf_counter() - start
+
+    params = {"palette": palette, "style": style, "size": size, "frames": frames, "loop": loop, "fps": fps}
+    if style == "rosette":
+        params["k"] = extra["k"]
+    return WalkResult(engine="cppn-walk", seed=seed, params=params, device=device, seconds=seconds,
+                      frames=out, fps=fps)
+
+
+def _phase_shifts(seed: int, frames: int, loop: bool):
+    """The shift each frame's ``z`` gives the first layer's waves: ``z @ W_z``, shape ``(frames, width)``.
+
+    ``z`` goes round a circle through the origin, in a random plane of its space: ``z = r (a (1 - cos θ) + b sin θ)``
+    with ``a``, ``b`` orthonormal. Frame 0 is ``z = 0``, the plain CPPN picture.
+    """
+    import torch
+
+    gen = torch.Generator(device="cpu").manual_seed(seed + _WALK_STREAM)
+    plane, _ = torch.linalg.qr(torch.randn(_Z_DIM, 2, generator=gen))  # two orthonormal directions
+    z_weights = torch.randn(_Z_DIM, cppn._WIDTH, generator=gen)  # the extra first-layer inputs' weights
+    if loop:  # frame n would be frame 0 again: the loop closes without a repeated frame
+        theta = torch.arange(frames, dtype=torch.float32) * (2 * math.pi / frames)
+    else:
+        theta = torch.linspace(0, math.pi, frames, dtype=torch.float32)
+    z = _RADIUS * ((1 - torch.cos(theta))[:, None] * plane[:, 0] + torch.sin(theta)[:, None] * plane[:, 1])
+    return z @ z_weights
+
+
+def _ffmpeg_available() -> bool:
+    """Whether the imageio-ffmpeg package (and the ffmpeg it ships) is installed, without importing it."""
+    return importlib.util.find_spec("imageio_ffmpeg") is not None
+
+
+def _write_mp4(path: Path, frames: np.ndarray, fps: int) -> None:
+    """Encode ``frames`` as H.264 (yuv420p, playable everywhere) with the ffmpeg that imageio-ffmpeg ships."""
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise EngineUnavailableError(f"Saving a video (.mp4) needs the imageio-ffmpeg package: {_PIP_FFMPEG}") from None
+
+    _, height, width, _ = frames.shape
+    pad_h, pad_w = height % 2, width % 2  # yuv420p needs even sides: repeat the last row or column, never rescale
+    if pad_h or pad_w:
+        frames = np.pad(frames, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+    writer = imageio_ffmpeg.write_frames(
+        str(path), (width + pad_w, height + pad_h), fps=fps, codec="libx264", pix_fmt_in="rgb24",
+        pix_fmt_out="yuv420p", quality=8, macro_block_size=1, ffmpeg_log_level="error",
+        output_params=["-movflags", "+faststart"],
+    )
+    writer.send(None)  # start ffmpeg
+    try:
+        for frame in frames:
+            writer.send(np.ascontiguousarray(frame))
+    finally:
+        writer.close()
