@@ -89,7 +89,7 @@ def test_city_preset_fills_options(tmp_path):
         (["image", "--out", "no/such/folder/p.png"], "does not exist"),
         (["image", "--city", "paris"], "paris"),
         (["music", "--scale", "lydian"], "lydian"),
-        (["music", "--rhythm", "waltz"], "waltz"),
+        (["music", "--rhythm", "polka"], "polka"),
         (["music", "--bars", "0"], "bars"),
         (["music", "--bars", "100000"], "100000"),
         (["music", "--tempo", "999"], "999"),

@@ -264,7 +264,7 @@ def compose(*, scale: Scale, rhythm: Rhythm, bars: int, tempo: float, tonic: int
                 velocity = int(np.clip((100 if p == 0 else 84) + rng.integers(-5, 6), 40, 120))
                 score.add(BASS, start, (end - start) * 0.9, scale.pitch(degs[i], bass_tonic), velocity)
     elif rhythm.bass_style == "pulse":
-        dums = sorted({round(h.position * sub) for h in rhythm.hits if h.drum in ("darbuka_dum", "bendir")})
+        dums = sorted({round(h.position * sub) for h in rhythm.hits if h.drum in ("darbuka_dum", "bendir", "kick")})
         for bar in range(bars):
             for i, p in enumerate(dums):
                 nxt = dums[i + 1] if i + 1 < len(dums) else pulses_per_bar

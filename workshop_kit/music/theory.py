@@ -202,6 +202,9 @@ SCALES: Mapping[str, Scale] = _frozen({
         _scale("rast", (0, 2, 3.5, 5, 7, 9, 10.5), "Rast", "Rast", "راست",
                "Maqam Rast: third and seventh degrees a quarter tone flat.",
                "maqamworld.com/en/maqam/rast.php"),
+        _scale("saba", (0, 1.5, 3, 4, 7, 8, 10), "Saba", "Saba", "صبا",
+               "Maqam Saba: half-flat second and a diminished fourth (G flat on D): a narrow, plaintive opening.",
+               "maqamworld.com/en/maqam/saba.php"),
         _scale("sikah", (0, 1.5, 3.5, 5.5, 7, 8.5, 10.5), "Sikah", "Sikah", "سيكاه",
                "Maqam Sikah, built on a half-flat tonic: neutral seconds and thirds throughout.",
                "maqamworld.com/en/maqam/sikah.php"),
@@ -246,6 +249,40 @@ def _ahidous_hits() -> tuple[Hit, ...]:
     return _hits(*items)
 
 
+def _ahwash_hits() -> tuple[Hit, ...]:
+    # Frame drums answering each other, the low drum on the beat and a dense high-drum chatter pushing into beat 1.
+    items = [(0, "bendir", 118), (1, "bendir", 100), (2, "bendir", 112), (3, "bendir", 100),
+             (0.5, "bendir_tek", 70), (1.5, "bendir_tek", 70), (2.5, "bendir_tek", 76),
+             (3.5, "bendir_tek", 84), (1, "handclap", 90), (3, "handclap", 90)]
+    return _hits(*items)
+
+
+def _quddam_hits() -> tuple[Hit, ...]:
+    # Three quick beats (a 3/4 bar counted in sixes): dum on the first, teks filling, the tar on every beat.
+    items = [(0, "darbuka_dum", 116), (2 / 3, "darbuka_tek", 80), (1, "darbuka_tek", 92), (5 / 3, "darbuka_ka", 60),
+             (2, "darbuka_dum", 100), (8 / 3, "darbuka_tek", 84)]
+    items += [(beat, "tar", 70) for beat in range(3)]
+    return _hits(*items)
+
+
+def _darj_hits() -> tuple[Hit, ...]:
+    # A moderate four-beat cycle: dum on 1 and 3½, tek on 2 and 4.
+    items = [(0, "darbuka_dum", 116), (1, "darbuka_tek", 90), (1.5, "darbuka_ka", 60), (2.5, "darbuka_dum", 104),
+             (3, "darbuka_tek", 90), (3.5, "darbuka_ka", 60)]
+    items += [(beat, "tar", 64) for beat in range(4)]
+    return _hits(*items)
+
+
+def _waltz_hits() -> tuple[Hit, ...]:
+    return _hits((0, "kick", 110), (1, "hihat", 70), (2, "hihat", 70), (1, "snare", 60), (2, "snare", 54))
+
+
+def _backbeat_hits() -> tuple[Hit, ...]:
+    items = [(0, "kick", 112), (2, "kick", 104), (2.5, "kick", 84), (1, "snare", 104), (3, "snare", 104)]
+    items += [(eighth / 2, "hihat", 74 if eighth % 2 == 0 else 56) for eighth in range(8)]
+    return _hits(*items)
+
+
 RHYTHMS: Mapping[str, Rhythm] = _frozen({
     r.name: r
     for r in (
@@ -261,6 +298,26 @@ RHYTHMS: Mapping[str, Rhythm] = _frozen({
                _frozen({"fr": "Ahidous", "en": "Ahidous", "ar": "أحيدوس"}),
                "Ahidous: Middle Atlas Amazigh collective dance, bendir frame drums and hand claps, simplified.",
                "C. J. Becker, Amazigh Arts in Morocco (2006); M. Rovsing Olsen, Chants et danses de l'Atlas (1997)"),
+        Rhythm("ahwash", 4, 2, _ahwash_hits(), 112, 0.0, "violin", "bass", "pulse",
+               _frozen({"fr": "Ahwach", "en": "Ahwash", "ar": "أحواش"}),
+               "Ahwash: collective song and dance of the Souss and High Atlas, frame drums in dialogue, simplified.",
+               "M. Rovsing Olsen, Chants et danses de l'Atlas (Cité de la musique / Actes Sud, 1997)"),
+        Rhythm("quddam", 3, 3, _quddam_hits(), 138, 0.0, "violin", "oud", "pulse",
+               _frozen({"fr": "Quddam (nouba andalouse)", "en": "Quddam (Andalusi nuba)", "ar": "قدام (نوبة أندلسية)"}),
+               "Quddam: the fast closing movement (mizan) of a Moroccan Andalusi nuba, in three, simplified.",
+               "Ministère de la Culture, Anthologie Al-Âla (Maison des Cultures du Monde, 1989-); O. Wright, Andalusian music"),
+        Rhythm("darj", 4, 2, _darj_hits(), 96, 0.0, "oud", "strings", "drone",
+               _frozen({"fr": "Darj (nouba andalouse)", "en": "Darj (Andalusi nuba)", "ar": "درج (نوبة أندلسية)"}),
+               "Darj: the moderate four-beat mizan of the Andalusi nuba, simplified.",
+               "Ministère de la Culture, Anthologie Al-Âla (Maison des Cultures du Monde, 1989-)"),
+        Rhythm("waltz", 3, 2, _waltz_hits(), 120, 0.0, "nay", "bass", "pulse",
+               _frozen({"fr": "Valse (3/4)", "en": "Waltz (3/4)", "ar": "فالس (3/4)"}),
+               "A Western 3/4 waltz: a low stroke on one, light strokes on two and three.",
+               "Standard Western meter"),
+        Rhythm("backbeat", 4, 2, _backbeat_hits(), 104, 0.0, "violin", "bass", "pulse",
+               _frozen({"fr": "Pop (4/4)", "en": "Pop backbeat (4/4)", "ar": "بوب (4/4)"}),
+               "A Western 4/4 backbeat: kick on one and three, snare on two and four, eighth-note hi-hat.",
+               "Standard Western meter"),
     )
 })
 
@@ -295,6 +352,9 @@ DRUMS: Mapping[str, int] = _frozen({
     "darbuka_tek": 62,  # Mute High Conga (goblet drum, rim stroke)
     "darbuka_ka": 63,  # Open High Conga (goblet drum, second-hand rim stroke)
     "tar": 54,  # Tambourine
+    "kick": 36,  # Bass Drum 1 (Western kit)
+    "snare": 38,  # Acoustic Snare
+    "hihat": 42,  # Closed Hi-Hat
 })
 
 #: Note names accepted as a tonic -> pitch class (C = 0).
