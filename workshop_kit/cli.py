@@ -201,8 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
                        add_help=True)
     p.add_argument("what", choices=["melody", "motifs", "shapes"], help="which model")
     p.add_argument("options", nargs=argparse.REMAINDER,
-                   help="options of that training script (e.g. --minutes 12); melody --from FOLDER --out DIR "
-                        "fine-tunes the shipped model on your own tunes instead")
+                   help="options of that training script (e.g. --minutes 12); melody or motifs --from FOLDER --out DIR "
+                        "fine-tunes the shipped model on your own tunes or pictures instead")
 
     p = sub.add_parser("bench", help="measure import time, each engine (median of runs), memory and booth start-up")
     p.add_argument("--runs", type=_ranged_int(1, 50, "runs"), default=5, help="runs per engine (default 5)")
@@ -375,8 +375,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             module = {"melody": "workshop_kit.music.train_melody", "motifs": "workshop_kit.image.train_motifs",
                       "shapes": "workshop_kit.mesh.train_shapes"}[args.what]
-            if args.what == "melody" and any(o == "--from" or o.startswith("--from=") for o in args.options):
-                module = "workshop_kit.music.finetune"  # fine-tune the shipped model on a folder of your tunes
+            if any(o == "--from" or o.startswith("--from=") for o in args.options):
+                # fine-tune a shipped model on a folder of your own tunes or pictures
+                module = {"melody": "workshop_kit.music.finetune", "motifs": "workshop_kit.image.finetune",
+                          "shapes": module}[args.what]
             return importlib.import_module(module).main(args.options)
         if args.command == "analyse":
             return _analyse(args)
