@@ -211,3 +211,15 @@ def test_walk_writes_a_gif_and_refuses_other_formats(tmp_path):
     assert Image.open(tmp_path / "w.gif").n_frames == 4 and (tmp_path / "w.gif.json").exists()
     bad = cli("walk", "--out", str(tmp_path / "w.avi"))
     assert bad.returncode == 2 and ".avi" in bad.stderr and not (tmp_path / "w.avi").exists()
+
+
+def test_check_a_participants_file(tmp_path):
+    import trimesh
+
+    trimesh.creation.box((40, 40, 40)).export(tmp_path / "cube.stl")
+    run = cli("check", str(tmp_path / "cube.stl"), "--lang", "en")
+    assert run.returncode == 0 and "ready to print" in run.stdout
+    assert json.loads(cli("check", str(tmp_path / "cube.stl"), "--json").stdout)["watertight"] is True
+    (tmp_path / "bad.glb").write_bytes(b"nope")
+    bad = cli("check", str(tmp_path / "bad.glb"))
+    assert bad.returncode == 2 and "bad.glb" in bad.stderr

@@ -192,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--png-dir", default=None, help="also save the spectrogram and chroma pictures (PNG) in this folder")
     p.add_argument("--lang", default="fr", choices=["fr", "en", "ar"], help="language of the summary (default fr)")
 
+    p = sub.add_parser("check", help="can this 3D file be printed? (STL, OBJ, PLY or GLB, at most 20 MB)")
+    p.add_argument("file", help="the 3D file to check")
+    p.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    p.add_argument("--min-wall-mm", type=_ranged_float(0.2, 20, "min-wall-mm"), default=1.2,
+                   help="thinnest wall the printer can make (default 1.2 mm, FDM)")
+    p.add_argument("--lang", default="fr", choices=["fr", "en"], help="language of the verdict (default fr)")
+
     p = sub.add_parser("models", help="pretrained models: which are on this machine, and fetching them for the offline pack")
     p.add_argument("action", choices=["list", "fetch"], help="list: what is here; fetch KEY: download (needs internet)")
     p.add_argument("key", nargs="?", default=None, help="the model to fetch")
@@ -380,6 +387,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 module = {"melody": "workshop_kit.music.finetune", "motifs": "workshop_kit.image.finetune",
                           "shapes": module}[args.what]
             return importlib.import_module(module).main(args.options)
+        if args.command == "check":
+            import json
+
+            from .mesh.load import load_mesh
+            from .mesh.printability import report
+
+            result = report(load_mesh(args.file), min_wall_mm=args.min_wall_mm)
+            print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if args.json else result.verdict(args.lang))
+            return EXIT_OK
         if args.command == "analyse":
             return _analyse(args)
         if args.command == "models":

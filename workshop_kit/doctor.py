@@ -119,6 +119,17 @@ def run_checks(*, quick: bool = False) -> Report:
     except Exception as exc:  # noqa: BLE001 - a broken cache must not stop the report
         add(Check("pretrained models", False, "unknown", f"{type(exc).__name__}: {exc}", blocking=False))
 
+    if torch_version:  # the slowest pretrained engine: say what it would cost here before anyone waits for it
+        try:
+            from .mesh.shap_e import estimate_seconds
+
+            minutes = estimate_seconds("auto", 64) / 60
+            add(Check("shap-e time", True, f"about {minutes:.0f} min per object" if minutes >= 1 else "under a minute",
+                      "practical at the booth" if minutes <= 2 else "too slow for the booth on this machine: GPU only",
+                      blocking=False))
+        except Exception as exc:  # noqa: BLE001 - an estimate must never stop the report
+            add(Check("shap-e time", False, "unknown", f"{type(exc).__name__}: {exc}", blocking=False))
+
     with tempfile.TemporaryDirectory() as tmp:
         for label, job in _engine_jobs(quick):
             try:
