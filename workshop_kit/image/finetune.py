@@ -47,12 +47,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from ..errors import ParameterError
 from ..files import sha256_file, write_json
+from ..participant import Skipped, check_out_dir, list_files, too_few
 from ..imageio_safe import load_image
 from ..validation import check_choice, check_float, check_int
 from . import motif_diffusion as md
@@ -99,13 +100,6 @@ WARMUP_STEPS = 10
 BATCH_SIZE = 32
 EMA_DECAY = 0.995
 LABEL_DROPOUT = 0.1
-
-
-class Skipped(NamedTuple):
-    """A file that was not used, and why."""
-
-    name: str
-    reason: str
 
 
 @dataclass
@@ -222,43 +216,6 @@ def _reason(exc: ParameterError) -> str:
     return text.rsplit("; allowed:", 1)[0].strip()
 
 
-def _list_files(folder: Path) -> tuple[list[Path], list[str]]:
-    """Picture files of ``folder`` and its sub-folders in name order, at most MAX_FILES; the walk stops after
-    MAX_ENTRIES entries, so that a home folder given by mistake is not read to the end."""
-    files, notes = [], []
-    others = hidden = seen = 0
-    done = False
-    for current, dirs, names in os.walk(folder):
-        hidden += sum(1 for d in dirs if d.startswith("."))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(names):
-            seen += 1
-            if seen > MAX_ENTRIES:
-                notes.append(f"the folder holds more than {MAX_ENTRIES} entries: the rest was not looked at")
-                done = True
-                break
-            path = Path(current) / name
-            if name.startswith("."):
-                hidden += 1
-                continue
-            if path.suffix.lower() not in PICTURE_SUFFIXES or not path.is_file():
-                others += 1
-                continue
-            if len(files) >= MAX_FILES:
-                notes.append(f"{path.relative_to(folder).as_posix()} and the files after it were left out: at most "
-                             f"{MAX_FILES} files are read")
-                done = True
-                break
-            files.append(path)
-        if done:
-            break
-    if others:
-        notes.append(f"{others} file(s) that are not pictures left out")
-    if hidden:
-        notes.append(f"{hidden} hidden file(s) or folder(s) left out")
-    return files, notes
-
-
 def _reduce(rgb: np.ndarray) -> np.ndarray:
     """Reduce a picture so that its shorter side is at most WORK_PX pixels (averaging, so nothing aliases)."""
     from PIL import Image
@@ -301,7 +258,8 @@ def read_pictures(folder: str | os.PathLike, *, progress: bool = False) -> Pictu
                              reason="no such folder", reason_fr="ce dossier n'existe pas")
     from tqdm.auto import tqdm
 
-    files, notes = _list_files(root)
+    files, notes, _ = list_files(root, PICTURE_SUFFIXES, max_files=MAX_FILES, max_entries=MAX_ENTRIES,
+                                 others="file(s) that are not pictures")
     result = PictureSet(root, [], [], notes)
     for path in tqdm(files, desc="Reading your pictures", unit="file", disable=not progress):
         name = path.relative_to(root).as_posix()
@@ -382,35 +340,6 @@ def picture_cells(rgb: np.ndarray, *, n: int, seed: int = 0) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------------ training
-def _check_out_dir(out_dir: object, base: Path, folder: Path) -> Path:
-    if not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir).strip():
-        raise ParameterError("out_dir", out_dir, "a folder path for the fine-tuned model")
-    out = Path(out_dir).expanduser()
-    resolved = out.resolve()
-    if resolved == md.DEFAULT_DIR.resolve() or resolved == base.resolve():
-        raise ParameterError(
-            "out_dir", str(out_dir), "a new folder for your model",
-            reason="this folder holds the shipped or the base model, whose weights are never overwritten",
-            allowed_fr="un nouveau dossier pour votre modèle",
-            reason_fr="c'est le dossier du modèle de départ, dont les poids ne sont jamais écrasés")
-    if resolved == folder.resolve() or folder.resolve() in resolved.parents:
-        raise ParameterError("out_dir", str(out_dir), "a folder outside the one holding your pictures",
-                             allowed_fr="un dossier en dehors de celui de vos images")
-    if out.exists() and not out.is_dir():
-        raise ParameterError("out_dir", str(out_dir), "a folder path", reason="this is a file")
-    if out.is_dir():
-        entries = [p for p in out.iterdir() if not p.name.startswith(".")]
-        marker = out / md.METRICS_FILE
-        ours = marker.is_file() and '"finetune"' in marker.read_text(encoding="utf-8", errors="replace")
-        if entries and not ours:
-            raise ParameterError(
-                "out_dir", str(out_dir), "a new or empty folder, or one a previous fine-tuning wrote",
-                reason="this folder already holds other files",
-                allowed_fr="un dossier nouveau ou vide, ou celui d'un affinage précédent",
-                reason_fr="ce dossier contient déjà d'autres fichiers")
-    return out
-
-
 def _augment(x, gen):
     """Random flips and quarter turns of a batch ``(n, 1, h, w)``, drawn from ``gen``."""
     import torch
@@ -502,18 +431,14 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
     base_dir = md.model_dir(base)
     if not isinstance(folder, (str, os.PathLike)) or not str(folder).strip():
         raise ParameterError("folder", folder, "a folder of PNG, JPEG or WebP pictures")
-    out = _check_out_dir(out_dir, base_dir, Path(folder).expanduser())  # before any work
+    out = check_out_dir(out_dir, protected=(md.DEFAULT_DIR, base_dir), inputs=Path(folder).expanduser(),
+                        marker=md.METRICS_FILE)  # before any work
     pictures = read_pictures(folder, progress=progress)
     if len(pictures.pictures) < MIN_PICTURES:
-        shown = "; ".join(f"{s.name}: {s.reason}" for s in pictures.skipped[:5])
-        more = f" (and {len(pictures.skipped) - 5} more)" if len(pictures.skipped) > 5 else ""
-        en = (f"only {len(pictures.pictures)} readable picture(s) found, and {MIN_PICTURES} are needed"
-              + (f"; skipped: {shown}{more}" if shown else ""))
-        fr = (f"seulement {len(pictures.pictures)} image(s) lisible(s), il en faut {MIN_PICTURES}"
-              + (f" ; ignorées : {shown}{more}" if shown else ""))
-        raise ParameterError("folder", str(folder), f"a folder with at least {MIN_PICTURES} PNG, JPEG or WebP pictures",
-                             reason=en, reason_fr=fr,
-                             allowed_fr=f"un dossier d'au moins {MIN_PICTURES} images PNG, JPEG ou WebP")
+        raise too_few(folder, len(pictures.pictures), MIN_PICTURES, pictures.skipped,
+                      what=("picture(s)", "image(s) lisible(s)"),
+                      allowed=(f"a folder with at least {MIN_PICTURES} PNG, JPEG or WebP pictures",
+                               f"un dossier d'au moins {MIN_PICTURES} images PNG, JPEG ou WebP"))
 
     import torch
     import torch.nn.functional as F

@@ -42,10 +42,11 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..errors import ParameterError
 from ..files import atomic_path, sha256_file, write_json
+from ..participant import Skipped, check_out_dir, list_files, too_few
 from ..validation import check_float, check_int
 from . import melody_model as mm
 from . import tokens as tok
@@ -98,13 +99,6 @@ FOLK_TUNES = 20
 _STOPPED_FR = {"time budget spent": "temps écoulé",
                "the held-out tunes stopped improving": "les airs mis de côté ne s'amélioraient plus",
                "all epochs done": "tous les passages faits"}
-
-
-class Skipped(NamedTuple):
-    """A file (or a tune of an ABC file, ``name#3``) that was not used, and why."""
-
-    name: str
-    reason: str
 
 
 @dataclass
@@ -265,48 +259,6 @@ def _tokens_of_score(score) -> tuple[list[str] | None, str]:
     return words, ""
 
 
-def _list_files(folder: Path) -> tuple[list[Path], list[str], list[Skipped]]:
-    """Music files of ``folder`` and its sub-folders in name order, at most MAX_FILES; the walk itself stops after
-    MAX_ENTRIES entries, so that a home folder given by mistake is not read to the end."""
-    files, notes, skipped = [], [], []
-    others = hidden = seen = 0
-    done = False
-    for current, dirs, names in os.walk(folder):
-        hidden += sum(1 for d in dirs if d.startswith("."))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(names):
-            seen += 1
-            if seen > MAX_ENTRIES:
-                notes.append(f"the folder holds more than {MAX_ENTRIES} entries: the rest was not looked at")
-                done = True
-                break
-            path = Path(current) / name
-            rel = path.relative_to(folder).as_posix()
-            if name.startswith("."):
-                hidden += 1
-                continue
-            if path.suffix.lower() not in FORMATS or not path.is_file():
-                others += 1
-                continue
-            if len(files) >= MAX_FILES:
-                notes.append(f"{rel} and the files after it were left out: at most {MAX_FILES} files are read")
-                done = True
-                break
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                skipped.append(Skipped(rel, f"too large ({size / 2**20:.1f} MB; at most "
-                                            f"{MAX_FILE_BYTES / 2**20:.0f} MB)"))
-                continue
-            files.append(path)
-        if done:
-            break
-    if others:
-        notes.append(f"{others} file(s) of other formats left out (read: {', '.join(sorted(FORMATS))})")
-    if hidden:
-        notes.append(f"{hidden} hidden file(s) or folder(s) left out")
-    return files, notes, skipped
-
-
 def read_tunes(folder: str | os.PathLike, *, progress: bool = False) -> TuneSet:
     """Read every tune of a folder (and its sub-folders) as tokens.
 
@@ -337,7 +289,9 @@ def read_tunes(folder: str | os.PathLike, *, progress: bool = False) -> TuneSet:
                              reason="no such folder", reason_fr="ce dossier n'existe pas")
     from tqdm.auto import tqdm
 
-    files, notes, skipped = _list_files(root)
+    files, notes, skipped = list_files(root, FORMATS, max_files=MAX_FILES, max_entries=MAX_ENTRIES,
+                                       max_file_bytes=MAX_FILE_BYTES,
+                                       others=f"file(s) of other formats (read: {', '.join(sorted(FORMATS))})")
     result = TuneSet(root, [], skipped, notes)
     seen: dict[tuple[str, ...], str] = {}
     if not files:
@@ -393,35 +347,6 @@ def _folk_sequences(base: Path, n_ctx: int) -> list[list[int]]:
         words = line.split("\t", 1)[-1].split()
         if words and all(w in tok.TOKEN_TO_ID for w in words):
             out.append(tok.ids(words)[:n_ctx])
-    return out
-
-
-def _check_out_dir(out_dir: object, base: Path, folder: Path) -> Path:
-    if not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir).strip():
-        raise ParameterError("out_dir", out_dir, "a folder path for the fine-tuned model")
-    out = Path(out_dir).expanduser()
-    resolved = out.resolve()
-    if resolved == mm.DEFAULT_DIR.resolve() or resolved == base.resolve():
-        raise ParameterError(
-            "out_dir", str(out_dir), "a new folder for your model",
-            reason="this folder holds the shipped or the base model, whose weights are never overwritten",
-            allowed_fr="un nouveau dossier pour votre modèle",
-            reason_fr="c'est le dossier du modèle de départ, dont les poids ne sont jamais écrasés")
-    if resolved == folder.resolve():
-        raise ParameterError("out_dir", str(out_dir), "a folder other than the one holding your tunes",
-                             allowed_fr="un autre dossier que celui de vos airs")
-    if out.exists() and not out.is_dir():
-        raise ParameterError("out_dir", str(out_dir), "a folder path", reason="this is a file")
-    if out.is_dir():
-        entries = [p for p in out.iterdir() if not p.name.startswith(".")]
-        marker = out / mm.METRICS_FILE
-        ours = marker.is_file() and '"finetune"' in marker.read_text(encoding="utf-8", errors="replace")
-        if entries and not ours:
-            raise ParameterError(
-                "out_dir", str(out_dir), "a new or empty folder, or one a previous fine-tuning wrote",
-                reason="this folder already holds other files",
-                allowed_fr="un dossier nouveau ou vide, ou celui d'un affinage précédent",
-                reason_fr="ce dossier contient déjà d'autres fichiers")
     return out
 
 
@@ -484,18 +409,13 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
     seed = check_int("seed", seed, 0, 2**32 - 1)
     base_dir = mm.model_dir(base)
     if isinstance(folder, (str, os.PathLike)):
-        out = _check_out_dir(out_dir, base_dir, Path(folder).expanduser())  # before any work
+        out = check_out_dir(out_dir, protected=(mm.DEFAULT_DIR, base_dir), inputs=Path(folder).expanduser(),
+                            marker=mm.METRICS_FILE)  # before any work
     tunes = read_tunes(folder, progress=progress)
     if len(tunes.tunes) < MIN_TUNES:
-        shown = "; ".join(f"{s.name}: {s.reason}" for s in tunes.skipped[:5])
-        more = f" (and {len(tunes.skipped) - 5} more)" if len(tunes.skipped) > 5 else ""
-        en = (f"only {len(tunes.tunes)} readable tune(s) found, and {MIN_TUNES} are needed"
-              + (f"; skipped: {shown}{more}" if shown else ""))
-        fr = (f"seulement {len(tunes.tunes)} air(s) lisible(s), il en faut {MIN_TUNES}"
-              + (f" ; ignorés : {shown}{more}" if shown else ""))
-        raise ParameterError("folder", str(folder), f"a folder with at least {MIN_TUNES} tunes (MIDI, MusicXML, ABC)",
-                             reason=en, reason_fr=fr,
-                             allowed_fr=f"un dossier d'au moins {MIN_TUNES} airs (MIDI, MusicXML, ABC)")
+        raise too_few(folder, len(tunes.tunes), MIN_TUNES, tunes.skipped, what=("tune(s)", "air(s) lisible(s)"),
+                      allowed=(f"a folder with at least {MIN_TUNES} tunes (MIDI, MusicXML, ABC)",
+                               f"un dossier d'au moins {MIN_TUNES} airs (MIDI, MusicXML, ABC)"))
 
     import torch
     from safetensors.torch import save_file
