@@ -100,6 +100,17 @@ def test_mesh_endpoint(client):
 
 
 @pytest.mark.slow
+def test_mesh_size_slider_sets_the_height_in_mm(client):
+    import trimesh
+
+    _, files, _ = client.predict(vessel="jar", size_mm=120, seed="5", api_name="/mesh")
+    stl = trimesh.load([f for f in files if f.endswith(".stl")][0])
+    assert stl.extents[2] == pytest.approx(120, rel=1e-3)
+    with pytest.raises(Exception, match="250"):  # the slider refuses it before the kit sees it
+        client.predict(vessel="jar", size_mm=900, seed="5", api_name="/mesh")
+
+
+@pytest.mark.slow
 def test_empty_seed_is_random_and_shown(client):
     _, _, first = client.predict(palette="sahara", style="flow", size=128, seed="", api_name="/image")
     _, _, second = client.predict(palette="sahara", style="flow", size=128, seed="", api_name="/image")

@@ -34,7 +34,7 @@ from ..errors import WorkshopKitError
 from ..i18n import DEFAULT_LANG, LANG_NAMES, LANGS, check_lang, is_rtl, label_of, option_label, t
 from ..palettes import PALETTES
 from ..presets import CITIES, CityPreset
-from ..validation import check_choice
+from ..validation import check_choice, check_float
 
 __all__ = ["build_booth", "launch_booth", "launch_options", "DEFAULT_CITY", "KEEP_SECONDS"]
 
@@ -117,7 +117,15 @@ _MESH_FIELDS: dict[str, frozenset[str]] = {
     "tile_motif": frozenset({"tiles"}),
     "picture": frozenset({"relief"}),
     "palette": frozenset({"lathe", "lantern", "tiles", "shape-space"}),
+    "size_mm": frozenset({"lathe", "lantern", "relief", "tiles", "shape-space"}),
 }
+
+MESH_SIZE_MM = (40, 250, 150)
+"""Smallest, largest and default size of a booth object, in mm: the default fits a common 250 mm print bed."""
+
+# Which dimension the booth's size slider sets, for each kind of object.
+_SIZE_OPTION = {"lathe": "height_mm", "lantern": "height_mm", "relief": "width_mm", "tiles": "tile_mm",
+                "shape-space": "height_mm"}
 
 # Pretrained models an engine needs (the first one's licence is shown next to the engine).
 _MODELS_OF = {"musicgen": ("musicgen-small",), "sd-turbo": ("sd-turbo", "sd-safety-checker"), "shap-e": ("shap-e",)}
@@ -633,6 +641,8 @@ def _mesh_tab(page: _Page) -> _Wiring:
                 vessel_b = gr.Radio(_choices("vessel", PRESETS, lang), value=second, label=t("mesh.second", lang),
                                     visible=shown("vessel_b"))
                 mix = gr.Slider(0.0, 1.0, value=0.5, step=0.05, label=t("mesh.mix", lang), visible=shown("mix"))
+                size_mm = gr.Slider(*MESH_SIZE_MM[:2], value=MESH_SIZE_MM[2], step=5, label=t("mesh.size", lang),
+                                    visible=shown("size_mm"))
                 band = gr.Dropdown(bands(lang), value=NO_BAND, label=t("mesh.band", lang), visible=shown("band"))
                 motif = gr.Dropdown(_choices("motif", FAMILIES, lang), value="zellige8", label=t("mesh.motif", lang),
                                     visible=shown("motif"))
@@ -656,7 +666,7 @@ def _mesh_tab(page: _Page) -> _Wiring:
         made = _made_state()
 
     def make_mesh(kind, vessel, band, motif, tile_motif, vessel_b, mix, palette, prompt, seed, picture=None,
-                  lang=DEFAULT_LANG):
+                  lang=DEFAULT_LANG, size_mm=MESH_SIZE_MM[2]):
         def work():
             check_choice("kind", kind, offered)
             options, stem = {
@@ -669,6 +679,8 @@ def _mesh_tab(page: _Page) -> _Wiring:
                 "shape-space": (dict(a=vessel, b=vessel_b, mix=mix, palette=palette), f"{vessel}-{vessel_b}"),
                 "shap-e": (dict(prompt=prompt), "shap-e"),
             }[kind]
+            if kind in _SIZE_OPTION:
+                options[_SIZE_OPTION[kind]] = check_float("size_mm", size_mm, *MESH_SIZE_MM[:2])
             result = mesh.generate(engine=kind, seed=_seed(seed), **options)
             folder = folders.new("mesh")
             stem = f"{stem}-seed{result.seed}"
@@ -685,11 +697,11 @@ def _mesh_tab(page: _Page) -> _Wiring:
         return _call(lang, work)
 
     fields = dict(prompt=prompt, vessel=vessel, vessel_b=vessel_b, mix=mix, band=band, motif=motif,
-                  tile_motif=tile_motif, picture=upload, palette=palette)
+                  tile_motif=tile_motif, picture=upload, palette=palette, size_mm=size_mm)
     kind.change(lambda k: _visible(_MESH_FIELDS, k), kind, [fields[name] for name in _MESH_FIELDS], queue=False,
                 show_progress="hidden", api_visibility="private")
     go.click(make_mesh, [kind, vessel, band, motif, tile_motif, vessel_b, mix, palette, prompt, seed, upload,
-                         page.lang_box], [view, files, used, made], api_name="mesh", **_QUEUE).success(
+                         page.lang_box, size_mm], [view, files, used, made], api_name="mesh", **_QUEUE).success(
         draw_mesh, [made, page.lang_box], [preview, verdict], api_visibility="private", **_QUEUE)
 
     wiring.relabel += [
@@ -698,6 +710,7 @@ def _mesh_tab(page: _Page) -> _Wiring:
         (vessel, lambda lg: gr.update(label=t("mesh.vessel", lg), choices=_choices("vessel", PRESETS, lg))),
         (vessel_b, lambda lg: gr.update(label=t("mesh.second", lg), choices=_choices("vessel", PRESETS, lg))),
         (mix, lambda lg: gr.update(label=t("mesh.mix", lg))),
+        (size_mm, lambda lg: gr.update(label=t("mesh.size", lg))),
         (band, lambda lg: gr.update(label=t("mesh.band", lg), choices=bands(lg))),
         (motif, lambda lg: gr.update(label=t("mesh.motif", lg), choices=_choices("motif", FAMILIES, lg))),
         (tile_motif, lambda lg: gr.update(label=t("mesh.motif", lg), choices=_choices("motif", tile_families, lg))),
