@@ -223,3 +223,20 @@ def test_check_a_participants_file(tmp_path):
     (tmp_path / "bad.glb").write_bytes(b"nope")
     bad = cli("check", str(tmp_path / "bad.glb"))
     assert bad.returncode == 2 and "bad.glb" in bad.stderr
+
+
+@pytest.mark.slow
+def test_train_motifs_writes_a_model_the_engine_draws_with(tmp_path):
+    out = tmp_path / "motifs"
+    run = cli("train", "motifs", "--minutes", "0.5", "--cells", "50", "--no-evaluate", "--quiet", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    from workshop_kit.image import motif_diffusion
+
+    result = motif_diffusion.generate(motif="yaz", size=256, seed=0, model_path=out)
+    assert result.image.shape == (256, 256, 3)
+
+
+def test_number_options_refuse_nan_and_words():
+    for args in (["mesh", "--height-mm", "nan"], ["music", "--bars", "many"]):
+        run = cli(*args)
+        assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1

@@ -38,30 +38,26 @@ def _seed(text: str) -> int:
     return value
 
 
-def _ranged_int(low: int, high: int, name: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}={text!r} is not a whole number from {low} to {high}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{name}={value} is out of range; allowed: {low} to {high}")
-        return value
+def _ranged(cast, kind: str):
+    """An argparse type: ``cast`` the text, then check it lies in [low, high]; one clear line otherwise."""
 
-    return parse
+    def bounds(low, high, name: str):
+        def parse(text: str):
+            try:
+                value = cast(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"{name}={text!r} is not {kind} from {low} to {high}") from None
+            if not low <= value <= high:  # also refuses nan
+                raise argparse.ArgumentTypeError(f"{name}={value} is out of range; allowed: {low} to {high}")
+            return value
+
+        return parse
+
+    return bounds
 
 
-def _ranged_float(low: float, high: float, name: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}={text!r} is not a number from {low} to {high}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{name}={value} is out of range; allowed: {low} to {high}")
-        return value
-
-    return parse
+_ranged_int = _ranged(int, "a whole number")
+_ranged_float = _ranged(float, "a number")
 
 
 def _choices(values) -> list[str]:

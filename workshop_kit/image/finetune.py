@@ -441,9 +441,10 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
                                f"un dossier d'au moins {MIN_PICTURES} images PNG, JPEG ou WebP"))
 
     import torch
-    import torch.nn.functional as F
     from diffusers import DDPMScheduler
     from tqdm.auto import tqdm
+
+    from .train_motifs import denoising_step
 
     base_model = md.load_model(path=base_dir, device="cpu")  # checks the folder; raises MissingModelError
     base_unet, scheduler_config, base_kit = base_model
@@ -494,21 +495,9 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
             x0 = _augment(x_all[idx], gen)
             y = torch.full((BATCH_SIZE,), label, dtype=torch.long)
             y[torch.rand(BATCH_SIZE, generator=gen) < LABEL_DROPOUT] = null_class
-            noise = torch.randn(x0.shape, generator=gen)
-            t = torch.randint(0, n_train_t, (BATCH_SIZE,), generator=gen)
-            loss = F.mse_loss(unet(noise_schedule.add_noise(x0, noise, t), t, class_labels=y).sample, noise)
-            for group in opt.param_groups:
-                group["lr"] = PEAK_LR * min(1.0, (step + 1) / WARMUP_STEPS)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
-            opt.step()
-            decay = min(EMA_DECAY, (1 + step) / (10 + step))
-            with torch.no_grad():
-                for e, p in zip(ema.parameters(), unet.parameters()):
-                    e.lerp_(p, 1 - decay)
+            value = denoising_step(unet, ema, opt, noise_schedule, x0, y, gen=gen, step=step, ema_decay=EMA_DECAY,
+                                   lr=PEAK_LR * min(1.0, (step + 1) / WARMUP_STEPS))
             step += 1
-            value = float(loss.detach())
             running = value if running is None else 0.95 * running + 0.05 * value
             elapsed = time.perf_counter() - start
             if step % 100 == 0:

@@ -73,6 +73,28 @@ def _lr_at(progress: float, step: int, base: float, warmup: int) -> float:
     return base * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
 
 
+def denoising_step(unet, ema, opt, noise_schedule, x0, y, *, gen, step: int, lr: float, ema_decay: float) -> float:
+    """One training step of the motif UNet: noise ``x0`` at random timesteps, predict the noise, clip the gradient,
+    take an AdamW step at ``lr``, then move the ``ema`` copy. Returns the loss. Shared by training and fine-tuning."""
+    import torch
+    import torch.nn.functional as F
+
+    noise = torch.randn(x0.shape, generator=gen)
+    t = torch.randint(0, int(noise_schedule.config.num_train_timesteps), (x0.shape[0],), generator=gen)
+    loss = F.mse_loss(unet(noise_schedule.add_noise(x0, noise, t), t, class_labels=y).sample, noise)
+    for group in opt.param_groups:
+        group["lr"] = lr
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
+    opt.step()
+    decay = min(ema_decay, (1 + step) / (10 + step))
+    with torch.no_grad():
+        for e, p in zip(ema.parameters(), unet.parameters()):
+            e.lerp_(p, 1 - decay)
+    return float(loss.detach())
+
+
 def train(
     *,
     out_dir: str | os.PathLike = md.DEFAULT_DIR,
@@ -184,21 +206,9 @@ def train(
         idx = torch.randint(0, len(x_all), (batch_size,), generator=gen)
         x0, y = x_all[idx], y_all[idx].clone()
         y[torch.rand(batch_size, generator=gen) < LABEL_DROPOUT] = null_class
-        noise = torch.randn(x0.shape, generator=gen)
-        t = torch.randint(0, NUM_TRAIN_TIMESTEPS, (batch_size,), generator=gen)
-        loss = F.mse_loss(unet(noise_schedule.add_noise(x0, noise, t), t, class_labels=y).sample, noise)
-        for group in opt.param_groups:
-            group["lr"] = _lr_at(elapsed / budget, step, learning_rate, warmup=200)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
-        opt.step()
-        decay = min(EMA_DECAY, (1 + step) / (10 + step))
-        with torch.no_grad():
-            for e, p in zip(ema.parameters(), unet.parameters()):
-                e.lerp_(p, 1 - decay)
+        value = denoising_step(unet, ema, opt, noise_schedule, x0, y, gen=gen, step=step, ema_decay=EMA_DECAY,
+                               lr=_lr_at(elapsed / budget, step, learning_rate, warmup=200))
         step += 1
-        value = loss.item()
         running = value if running is None else 0.98 * running + 0.02 * value
         if step % 500 == 0:
             curve.append({"step": step, "seconds": round(elapsed, 1), "train_loss": round(running, 5),
