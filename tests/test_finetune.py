@@ -107,12 +107,12 @@ def test_fewer_than_ten_readable_tunes_is_refused_with_the_count(tmp_path):
 
 def test_the_shipped_weights_are_never_overwritten(tmp_path):
     folder = make_demo_folder(tmp_path / "airs", n=10)
-    before = sha256_file(mm.DEFAULT_DIR / mm.WEIGHTS_FILE)
+    before = sha256_file(mm.MODEL.shipped_folder() / mm.WEIGHTS_FILE)
     with pytest.raises(ParameterError, match="never overwritten"):
-        finetune(folder, out_dir=mm.DEFAULT_DIR, progress=False)
+        finetune(folder, out_dir=mm.MODEL.shipped_folder(), progress=False)
     with pytest.raises(ParameterError, match="other files"):
         finetune(folder, out_dir=tmp_path / "airs" / "..", progress=False)  # a folder holding something else
-    assert sha256_file(mm.DEFAULT_DIR / mm.WEIGHTS_FILE) == before
+    assert sha256_file(mm.MODEL.shipped_folder() / mm.WEIGHTS_FILE) == before
 
 
 @pytest.mark.parametrize("options", [{"minutes": 0}, {"minutes": 6}, {"epochs": 0}, {"seed": -1}])

@@ -18,7 +18,7 @@ from workshop_kit.image.finetune import (
     read_pictures,
 )
 
-pytestmark = pytest.mark.skipif(not (md.DEFAULT_DIR / md.KIT_CONFIG).is_file(),
+pytestmark = pytest.mark.skipif(not (md.MODEL.shipped_folder() / md.KIT_CONFIG).is_file(),
                                 reason="the shipped motif diffusion model is not in this checkout")
 
 
@@ -102,7 +102,7 @@ def test_fewer_than_twenty_pictures_names_the_count(tmp_path):
 def test_shipped_folder_and_foreign_folders_are_refused(tuned, tmp_path):
     folder, _, _ = tuned
     with pytest.raises(ParameterError, match="never overwritten"):
-        finetune(folder, out_dir=md.DEFAULT_DIR, max_steps=1, progress=False)
+        finetune(folder, out_dir=md.MODEL.shipped_folder(), max_steps=1, progress=False)
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "notes.txt").write_text("mine", encoding="utf-8")

@@ -91,9 +91,9 @@ def test_shipped_model_loads_once_from_assets():
     assert isinstance(model, GPT2LMHeadModel)
     assert mm.load_model(device="cpu") is model
     assert 1_000_000 <= sum(p.numel() for p in model.parameters()) <= 5_000_000
-    assert (mm.DEFAULT_DIR / mm.WEIGHTS_FILE).stat().st_size <= 10 * 2**20
+    assert (mm.MODEL.shipped_folder() / mm.WEIGHTS_FILE).stat().st_size <= 10 * 2**20
     for name in (mm.CONFIG_FILE, mm.VOCAB_FILE, mm.BASELINES_FILE, mm.METRICS_FILE, mm.CARD_FILE, mm.HELDOUT_FILE):
-        assert (mm.DEFAULT_DIR / name).is_file(), name
+        assert (mm.MODEL.shipped_folder() / name).is_file(), name
 
 
 def test_fast_decoder_matches_transformers():
@@ -188,7 +188,7 @@ def test_midi_motif_reads_like_note_names(tmp_path):
 
 
 def test_shipped_model_beats_the_bigram_baseline_on_held_out_tunes():
-    lines = (mm.DEFAULT_DIR / mm.HELDOUT_FILE).read_text(encoding="utf-8").splitlines()
+    lines = (mm.MODEL.shipped_folder() / mm.HELDOUT_FILE).read_text(encoding="utf-8").splitlines()
     sequences = [tok.ids(line.split("\t", 1)[1].split()) for line in lines]
     assert len(sequences) >= 100
     model_total, n = mm.sequence_nll(mm.load_model(device="cpu"), sequences)
@@ -207,7 +207,7 @@ def test_an_untrained_model_does_not_beat_the_bigram_baseline():
 
     torch.manual_seed(0)
     untrained = GPT2LMHeadModel(mm.make_config()).eval()
-    lines = (mm.DEFAULT_DIR / mm.HELDOUT_FILE).read_text(encoding="utf-8").splitlines()[:30]
+    lines = (mm.MODEL.shipped_folder() / mm.HELDOUT_FILE).read_text(encoding="utf-8").splitlines()[:30]
     sequences = [tok.ids(line.split("\t", 1)[1].split()) for line in lines]
     total, n = mm.sequence_nll(untrained, sequences)
     bigram_total, _ = mm.load_baselines()["bigram"].nll(sequences)
@@ -215,7 +215,7 @@ def test_an_untrained_model_does_not_beat_the_bigram_baseline():
 
 
 def test_evaluate_reports_model_and_baselines():
-    lines = (mm.DEFAULT_DIR / mm.HELDOUT_FILE).read_text(encoding="utf-8").splitlines()[:20]
+    lines = (mm.MODEL.shipped_folder() / mm.HELDOUT_FILE).read_text(encoding="utf-8").splitlines()[:20]
     result = mm.evaluate(sequences=[line.split("\t", 1)[1].split() for line in lines], n_samples=2, device="cpu")
     assert set(result["nll"]) == {"model", "unigram", "bigram"}
     assert 0 <= result["samples"]["in_scale_ratio"] <= 1

@@ -21,18 +21,15 @@ def test_importing_loads_nothing():
 
 
 def test_shipped_weights_load_offline_and_once():
-    md._load.cache_clear()
     first = md.load_model(device="cpu")
     second = md.load_model(device="cpu")
     assert first is second
-    info = md._load.cache_info()
-    assert info.misses == 1 and info.hits >= 1
     unet, _, kit = first
     assert unet.config.num_class_embeds == len(md.CLASSES) + 1
     assert tuple(kit["classes"]) == md.CLASSES
-    assert md.model_dir().joinpath("unet", "diffusion_pytorch_model.safetensors").stat().st_size < 20e6
-    assert md.model_dir().joinpath("MODEL_CARD.md").is_file()
-    metrics = json.loads(md.model_dir().joinpath("metrics.json").read_text())
+    assert md.MODEL.folder().joinpath("unet", "diffusion_pytorch_model.safetensors").stat().st_size < 20e6
+    assert md.MODEL.folder().joinpath("MODEL_CARD.md").is_file()
+    metrics = json.loads(md.MODEL.folder().joinpath("metrics.json").read_text())
     assert metrics["evaluation"]["conditional_accuracy"] >= 0.8
 
 

@@ -16,6 +16,17 @@ from pathlib import Path
 from .errors import OutputPathError
 
 SIDECAR_SUFFIX = ".json"
+CACHE_ENV = "WORKSHOP_KIT_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """Folder for the kit's caches: ``$WORKSHOP_KIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/workshop-kit``, else
+    ``~/.cache/workshop-kit``."""
+    env = os.environ.get(CACHE_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "workshop-kit"
 
 
 def sidecar_path(path: str | os.PathLike) -> Path:
@@ -80,3 +91,19 @@ def write_json(path: str | os.PathLike, data: dict) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     return Path(path)
+
+
+def replace_block(path: str | os.PathLike, start: str, end: str, text: str) -> Path:
+    """Rewrite, in the text file ``path``, what lies between the marker lines ``start`` and ``end`` (kept)."""
+    import re
+
+    path = Path(path)
+    content = path.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+    if not pattern.search(content):
+        raise OutputPathError("readme", str(path), f"a file with a {start} … {end} block",
+                              reason=f"no {start} … {end} block to rewrite")
+    new = pattern.sub(lambda _m: f"{start}\n{text}\n{end}", content)
+    with atomic_path(path) as tmp:
+        tmp.write_text(new, encoding="utf-8")
+    return path

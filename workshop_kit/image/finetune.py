@@ -428,10 +428,10 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
         family = check_choice("family", family, md.CLASSES)
     if max_steps is not None:
         max_steps = check_int("max_steps", max_steps, 1, 100_000)
-    base_dir = md.model_dir(base)
+    base_dir = md.MODEL.folder(base)
     if not isinstance(folder, (str, os.PathLike)) or not str(folder).strip():
         raise ParameterError("folder", folder, "a folder of PNG, JPEG or WebP pictures")
-    out = check_out_dir(out_dir, protected=(md.DEFAULT_DIR, base_dir), inputs=Path(folder).expanduser(),
+    out = check_out_dir(out_dir, protected=(md.MODEL.shipped_folder(), base_dir), inputs=Path(folder).expanduser(),
                         marker=md.METRICS_FILE)  # before any work
     pictures = read_pictures(folder, progress=progress)
     if len(pictures.pictures) < MIN_PICTURES:
@@ -532,7 +532,6 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
         stage.rename(out)
 
         # measure what was written, read back as the kit reads it
-        md._load.cache_clear()  # a previous model written to the same folder must not be served from the cache
         tuned_unet = md.load_model(path=out, device="cpu")[0]
         loss_after = round(_fixed_loss(tuned_unet, fixed, label), 6)
         threads = torch.get_num_threads()

@@ -16,7 +16,7 @@ laptop CPU), it is right on nearly all cells of tiles it has never seen, so it c
     python -m workshop_kit.image.motif_classifier            # train (about 3 minutes)
     python -m workshop_kit.image.motif_classifier --evaluate # measure the shipped diffusion model
 
-The weights live in ``assets/models/motif-classifier``; nothing is loaded, and torch is not imported, at import.
+The weights live in ``workshop_kit/models/motif-classifier``; nothing is loaded, and torch is not imported, at import.
 """
 
 from __future__ import annotations
@@ -35,14 +35,14 @@ import numpy as np
 from ..errors import EngineUnavailableError, MissingModelError, ParameterError
 from ..files import write_json
 from ..validation import check_int
+from .. import shipped
 from . import motif_diffusion as md
 
-__all__ = ["DEFAULT_DIR", "classify", "evaluate", "features", "load_classifier", "main", "train"]
+__all__ = ["MODEL", "classify", "evaluate", "features", "load_classifier", "main", "train"]
 
-#: Where the shipped classifier lives: ``assets/models/motif-classifier`` at the root of the project.
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "assets" / "models" / "motif-classifier"
-WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE = "model.safetensors", "config.json", "metrics.json"
-TRAIN_COMMAND = "python -m workshop_kit.image.motif_classifier  (or: workshop-kit train motifs)"
+#: The shipped classifier (package data; ``$WORKSHOP_KIT_MOTIF_CLASSIFIER`` names another folder).
+MODEL = shipped.SHIPPED["motif-classifier"]
+WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE, CARD_FILE = "model.safetensors", "config.json", "metrics.json", "MODEL_CARD.md"
 
 #: Seeds of the classifier's own training and held-out cells (the diffusion model's data uses its own seed).
 TRAIN_SEED, HELDOUT_SEED = 101, 202
@@ -64,31 +64,19 @@ def _build(channels: Sequence[int] = _CHANNELS, n_classes: int = len(md.CLASSES)
     return nn.Sequential(body, nn.Linear(c3, n_classes))
 
 
-def _check_folder(folder: Path) -> dict:
-    missing = [name for name in (WEIGHTS_FILE, CONFIG_FILE) if not (folder / name).is_file()]
-    if missing:
-        raise MissingModelError(
-            f"No motif classifier in {folder} (missing: {', '.join(missing)}). Train it with: {TRAIN_COMMAND}",
-            f"Aucun classifieur de motifs dans {folder} (manquant : {', '.join(missing)}). Entraînez-le avec : "
-            f"{TRAIN_COMMAND}",
-        )
+def _build_from(folder: Path, device: str):
+    from safetensors.torch import load_file
+
     config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
     if tuple(config.get("classes", ())) != md.CLASSES or config.get("representation") != md.REPRESENTATION:
         raise EngineUnavailableError(
-            f"The motif classifier in {folder} was trained for other motifs. Train it again with: {TRAIN_COMMAND}",
+            f"The motif classifier in {folder} was trained for other motifs. Train it again with: "
+            f"{MODEL.train_command}",
             f"Le classifieur de motifs de {folder} a été entraîné pour d'autres motifs. Entraînez-le de nouveau "
-            f"avec : {TRAIN_COMMAND}",
+            f"avec : {MODEL.train_command}",
         )
-    return config
-
-
-@functools.lru_cache(maxsize=4)
-def _load(folder: str):
-    from safetensors.torch import load_file
-
-    config = json.loads((Path(folder) / CONFIG_FILE).read_text(encoding="utf-8"))
     net = _build(config["channels"], len(config["classes"]))
-    net.load_state_dict(load_file(str(Path(folder) / WEIGHTS_FILE)))
+    net.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
     net.eval()
     net.requires_grad_(False)
     return net
@@ -102,9 +90,7 @@ def load_classifier(*, path: str | os.PathLike | None = None):
     MissingModelError
         When the folder lacks the weights, with the command that trains them.
     """
-    folder = (Path(path).expanduser() if path is not None else DEFAULT_DIR).resolve()
-    _check_folder(folder)
-    return _load(str(folder))
+    return shipped.load(MODEL.key, path, "cpu", _build_from)
 
 
 def _as_batch(cells) -> np.ndarray:
@@ -139,7 +125,7 @@ def classify(cells, *, path: str | os.PathLike | None = None, probabilities: boo
         <workshop_kit.image.motif_diffusion.sample_cells>` and :func:`md.procedural_cells
         <workshop_kit.image.motif_diffusion.procedural_cells>` return.
     path : path, optional
-        Classifier folder (default: :data:`DEFAULT_DIR`).
+        Classifier folder (default: the shipped one, :data:`MODEL`).
     probabilities : bool
         Return each family's probability instead of the likeliest family.
 
@@ -192,7 +178,7 @@ def _augment(x, gen):
 
 def train(
     *,
-    out_dir: str | os.PathLike = DEFAULT_DIR,
+    out_dir: str | os.PathLike | None = None,
     per_class: int = 600,
     heldout_per_class: int = 200,
     epochs: int = 8,
@@ -227,7 +213,7 @@ def train(
     heldout_per_class = check_int("heldout_per_class", heldout_per_class, 10, 100_000)
     epochs = check_int("epochs", epochs, 1, 100)
     seed = check_int("seed", seed, 0, 2**32 - 1)
-    out = Path(out_dir).expanduser()
+    out = Path(out_dir).expanduser() if out_dir is not None else MODEL.shipped_folder()
     start = time.perf_counter()
 
     x_train, y_train = _dataset(per_class, TRAIN_SEED, progress, "Drawing training motifs")
@@ -282,8 +268,38 @@ def train(
         "command": "python -m workshop_kit.image.motif_classifier",
     }
     write_json(out / METRICS_FILE, metrics)
-    _load.cache_clear()
+    (out / CARD_FILE).write_text(model_card(metrics), encoding="utf-8")
     return metrics
+
+
+def model_card(m: dict) -> str:
+    """The classifier's model card, from its metrics."""
+    t, d = m["training"], m["data"]
+    rows = "\n".join(f"| {family} | {acc:.3f} |" for family, acc in m["heldout_accuracy_per_family"].items())
+    return f"""# Motif classifier (workshop-kit)
+
+A small convolutional network ({t['parameters']:,} parameters) that tells the seven motif families of the kit apart
+from a 32 × 32 cell of palette levels. It is not an engine: it measures the motif diffusion model (conditional
+accuracy, diversity and memorisation, in that model's card) and the fine-tunings of it.
+
+## Data
+{d['train_cells_per_family']} training and {d['heldout_cells_per_family']} held-out cells per family, cut from
+{d['source']} (training seed {d['train_seed']}, held-out seed {d['heldout_seed']}: tiles it never saw).
+
+## Held-out accuracy
+{m['heldout_accuracy']:.3f} over all families.
+
+| family | accuracy |
+|---|---:|
+{rows}
+
+## Training
+{t['epochs']} epochs, batches of {t['batch']}, seed {t['seed']}, {t['seconds_total']:.0f} s on a laptop-class CPU
+({t['seconds_drawing_data']:.0f} s of it drawing the motifs). Command: `{m['command']}`.
+
+## Licence
+MIT, like the code of workshop-kit; the training data is drawn by the kit itself.
+"""
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -351,8 +367,8 @@ def evaluate(
 
     n_per_class = check_int("n_per_class", n_per_class, 8, md.MAX_BATCH)
     seed = check_int("seed", seed, 0, 2**32 - 1 - len(md.CLASSES))
-    folder = md.model_dir(model_path).resolve()
-    kit = md._check_folder(folder)
+    folder = md.MODEL.check(model_path).resolve()
+    kit = md.read_kit_config(folder)
     data_seed, data_n = int(kit["data_seed"]), int(kit["cells_per_family"])
     load_classifier(path=classifier_path)
     start = time.perf_counter()
@@ -399,7 +415,7 @@ def evaluate(
         metrics_file = folder / md.METRICS_FILE
         metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
         metrics["evaluation"] = result
-        cls_metrics = (Path(classifier_path).expanduser() if classifier_path else DEFAULT_DIR) / METRICS_FILE
+        cls_metrics = MODEL.folder(classifier_path) / METRICS_FILE
         if cls_metrics.is_file():
             metrics["classifier_heldout_accuracy"] = json.loads(cls_metrics.read_text(encoding="utf-8"))[
                 "heldout_accuracy"]
@@ -412,7 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m workshop_kit.image.motif_classifier",
                                      description="Train the motif classifier, or measure the motif diffusion model.")
     parser.add_argument("--evaluate", action="store_true", help="measure the diffusion model instead of training")
-    parser.add_argument("--out", default=str(DEFAULT_DIR), help="classifier folder")
+    parser.add_argument("--out", default=None, help="classifier folder (default: the shipped one)")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -97,7 +97,7 @@ def denoising_step(unet, ema, opt, noise_schedule, x0, y, *, gen, step: int, lr:
 
 def train(
     *,
-    out_dir: str | os.PathLike = md.DEFAULT_DIR,
+    out_dir: str | os.PathLike = md.MODEL.shipped_folder(),
     minutes: float = 30.0,
     seed: int = 0,
     cells_per_family: int = 1000,
@@ -157,7 +157,7 @@ def train(
     started = time.perf_counter()
     timings: dict[str, float] = {}
 
-    cls_folder = Path(classifier_dir).expanduser() if classifier_dir is not None else mc.DEFAULT_DIR
+    cls_folder = Path(classifier_dir).expanduser() if classifier_dir is not None else mc.MODEL.shipped_folder()
     if not (cls_folder / mc.WEIGHTS_FILE).is_file():
         mc.train(out_dir=cls_folder, seed=seed, progress=progress)
         timings["classifier"] = round(time.perf_counter() - started, 1)
@@ -263,7 +263,6 @@ def train(
     if out.exists():
         shutil.rmtree(out)
     stage.rename(out)
-    md._load.cache_clear()
     return metrics
 
 
@@ -357,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      description="Train the motif diffusion model on the kit's procedural motifs.")
     parser.add_argument("--minutes", type=float, default=30.0, help="time budget of the training loop (default 30)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=str(md.DEFAULT_DIR), help="model folder (replaced)")
+    parser.add_argument("--out", default=str(md.MODEL.shipped_folder()), help="model folder (replaced)")
     parser.add_argument("--cells", type=int, default=1000, help="training cells per motif family (default 1000)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
     parser.add_argument("--no-evaluate", action="store_true", help="skip measuring the model with the classifier")

@@ -124,7 +124,7 @@ def train(*, out_dir: str | os.PathLike | None = None, latent_dim: int = ss.LATE
     lr = check_float("lr", lr, 1e-5, 1.0)
     smooth_weight = check_float("smooth_weight", smooth_weight, 0.0, 10.0)
     threads = check_int("threads", threads, 1, 64)
-    out = Path(out_dir) if out_dir is not None else ss.DEFAULT_DIR
+    out = Path(out_dir) if out_dir is not None else ss.MODEL.shipped_folder()
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -197,7 +197,6 @@ def train(*, out_dir: str | os.PathLike | None = None, latent_dim: int = ss.LATE
                str(out / ss.BASELINE_FILE))
     write_json(out / ss.CONFIG_FILE, config)
 
-    ss.load_model.cache_clear()
     model = ss.load_model(str(out.resolve()))
     test = data["test"]
     ae = reconstruction_errors(test, model.decode(model.encode(test)))
@@ -219,7 +218,7 @@ def train(*, out_dir: str | os.PathLike | None = None, latent_dim: int = ss.LATE
         "seconds": {"data": round(seconds_data, 1), "training": round(seconds_train, 1)},
         "machine": {"python": platform.python_version(), "torch": torch.__version__, "cpu": platform.processor()
                     or platform.machine(), "threads": threads},
-        "command": ss.TRAIN_COMMAND,
+        "command": ss.MODEL.train_command,
     }
     write_json(out / ss.METRICS_FILE, metrics)
     (out / ss.CARD_FILE).write_text(_model_card(metrics), encoding="utf-8")

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ParameterError
+from ..files import cache_dir
 from . import tokens as tok
 
 __all__ = [
@@ -79,7 +80,6 @@ COLLECTIONS: dict[str, dict[str, str]] = {
     },
 }
 
-_CACHE_ENV = "WORKSHOP_KIT_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -135,16 +135,6 @@ class Corpus:
             "skipped_too_short": self.too_short,
             "duplicates_dropped": self.duplicates,
         }
-
-
-def cache_dir() -> Path:
-    """Folder for caches: ``$WORKSHOP_KIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/workshop-kit``, else
-    ``~/.cache/workshop-kit``."""
-    env = os.environ.get(_CACHE_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "workshop-kit"
 
 
 def _music21_corpus_root() -> Path:

@@ -407,9 +407,9 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
     if epochs is not None:
         epochs = check_int("epochs", epochs, 1, 1000)
     seed = check_int("seed", seed, 0, 2**32 - 1)
-    base_dir = mm.model_dir(base)
+    base_dir = mm.MODEL.folder(base)
     if isinstance(folder, (str, os.PathLike)):
-        out = check_out_dir(out_dir, protected=(mm.DEFAULT_DIR, base_dir), inputs=Path(folder).expanduser(),
+        out = check_out_dir(out_dir, protected=(mm.MODEL.shipped_folder(), base_dir), inputs=Path(folder).expanduser(),
                             marker=mm.METRICS_FILE)  # before any work
     tunes = read_tunes(folder, progress=progress)
     if len(tunes.tunes) < MIN_TUNES:
@@ -520,7 +520,6 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
                                        encoding="utf-8")
 
     # score what was written, read back as the kit reads it
-    mm._load.cache_clear()  # a previous model written to the same folder must not be served from the cache
     tuned = mm.load_model(path=out, device="cpu")
     after = {"train": _nll(tuned, train_eval), "heldout": _nll(tuned, held_ids), "folk": _nll(tuned, folk_ids)}
     metrics = {

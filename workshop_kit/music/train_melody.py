@@ -117,7 +117,7 @@ def train(*, out_dir: str | os.PathLike | None = None, minutes: float = 12.0, se
     Parameters
     ----------
     out_dir : path, optional
-        Folder to write (default: :data:`workshop_kit.music.melody_model.DEFAULT_DIR`, the shipped model).
+        Folder to write (default: :data:`workshop_kit.music.melody_model.MODEL`, the shipped model).
     minutes : float
         Time budget for the optimisation (0.5 to 120); parsing the corpus the first time (about 6 minutes) and the
         final evaluation (about a minute) come on top.
@@ -155,7 +155,7 @@ def train(*, out_dir: str | os.PathLike | None = None, minutes: float = 12.0, se
     if threads is not None:
         torch.set_num_threads(check_int("threads", threads, 1, 256))
     wall_start = time.perf_counter()
-    out = mm.model_dir(out_dir)
+    out = mm.MODEL.folder(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     corpus = load_corpus(progress=progress)
     splits = {name: [tok.ids(t.tokens) for t in corpus.split(name)] for name in ("train", "validation", "test")}
@@ -243,7 +243,6 @@ def train(*, out_dir: str | os.PathLike | None = None, minutes: float = 12.0, se
                                        encoding="utf-8")
 
     # evaluate what was written (float16 weights, read back as the kit reads them)
-    mm._load.cache_clear()
     test = mm.evaluate(sequences=[t.tokens for t in corpus.split("test")], path=out, device="cpu", n_samples=20)
     val = mm.evaluate(sequences=[t.tokens for t in corpus.split("validation")], path=out, device="cpu", n_samples=0)
     heldout_eval = mm.evaluate(sequences=[t.tokens[:n_ctx] for t in heldout], path=out, device="cpu", n_samples=0)
@@ -421,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``python -m workshop_kit.music.train_melody [--out DIR] [--minutes M] [--seed S] [--quiet]``."""
     parser = argparse.ArgumentParser(prog="python -m workshop_kit.music.train_melody",
                                      description="Train the embedded melody model on music21's folk-tune corpora.")
-    parser.add_argument("--out", default=None, help=f"output folder (default: {mm.DEFAULT_DIR})")
+    parser.add_argument("--out", default=None, help=f"output folder (default: {mm.MODEL.shipped_folder()})")
     parser.add_argument("--minutes", type=float, default=12.0, help="training time budget in minutes (default: 12)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
@@ -431,7 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     threads=args.threads)
     nll = metrics["nll_nats_per_token"]["test"]
     sys.stdout.write(
-        f"melody model written to {mm.model_dir(args.out)}\n"
+        f"melody model written to {mm.MODEL.folder(args.out)}\n"
         f"test NLL (nats/token): model {nll['model']:.3f}, bigram {nll['bigram']:.3f}, unigram {nll['unigram']:.3f}\n")
     return 0
 
