@@ -90,7 +90,7 @@ def test_image_endpoint(client):
 def test_mesh_endpoint(client):
     import trimesh
 
-    shown, files, seed = client.predict(vessel="bowl", palette="sahara", seed="3", api_name="/mesh")
+    shown, files, seed = client.predict(preset="bowl", glaze="sahara", seed="3", api_name="/mesh")
     assert seed == "3"
     glb = [f for f in files if f.endswith(".glb")][0]
     assert any(f.endswith(".stl") for f in files)
@@ -103,11 +103,11 @@ def test_mesh_endpoint(client):
 def test_mesh_size_slider_sets_the_height_in_mm(client):
     import trimesh
 
-    _, files, _ = client.predict(vessel="jar", size_mm=120, seed="5", api_name="/mesh")
+    _, files, _ = client.predict(preset="jar", size_mm=120, seed="5", api_name="/mesh")
     stl = trimesh.load([f for f in files if f.endswith(".stl")][0])
     assert stl.extents[2] == pytest.approx(120, rel=1e-3)
     with pytest.raises(Exception, match="250"):  # the slider refuses it before the kit sees it
-        client.predict(vessel="jar", size_mm=900, seed="5", api_name="/mesh")
+        client.predict(preset="jar", size_mm=900, seed="5", api_name="/mesh")
 
 
 @pytest.mark.slow
@@ -122,7 +122,7 @@ def test_empty_seed_is_random_and_shown(client):
     ("/image", dict(palette="fes", style="tile", size=128, seed="-1"), "-1"),
     ("/image", dict(palette="pink", style="tile", size=128, seed="1"), "pink"),
     ("/music", dict(scale="bayati", rhythm="polka", bars=2, seed="1"), "polka"),
-    ("/mesh", dict(vessel="teapot", seed="1"), "teapot"),
+    ("/mesh", dict(preset="teapot", seed="1"), "teapot"),
 ])
 def test_bad_input_gives_an_error_and_the_booth_stays_up(client, booth, endpoint, options, bad):
     with pytest.raises(Exception) as info:  # gradio_client's AppError, carrying the message shown to the visitor
@@ -186,7 +186,7 @@ def test_language_switch_relabels_the_page(lang):
     updates = relabel(lang)
     labels = {update.get("label") for update in updates}
     values = {update.get("value") for update in updates}
-    for key in ("tab.music", "tab.image", "tab.mesh", "seed.label", "music.scale", "mesh.vessel", "city.label"):
+    for key in ("tab.music", "tab.image", "tab.mesh", "seed.label", "field.scale", "field.preset", "city.label"):
         assert t(key, lang) in labels, key
     assert t("music.button", lang) in values
 
@@ -198,7 +198,7 @@ def test_a_city_fills_every_tab():
     demo = build_booth()
     fill = next(block_fn.fn for block_fn in demo.fns.values() if block_fn.name == "fill_from_city")
     fes = CITIES["fes"]
-    values = fill("fes")
+    values = fill("fes", "rules", "cppn", "lathe")
     for wanted in (fes.palette, fes.image_style, fes.scale, fes.rhythm, fes.tempo, fes.vessel):
         assert wanted in values
 
@@ -209,9 +209,9 @@ def test_a_city_fills_every_tab():
 
 @pytest.fixture(scope="module")
 def offers():
-    from workshop_kit.booth.app import _find_offers
+    from workshop_kit.booth.common import find_offers
 
-    return _find_offers()
+    return find_offers()
 
 
 def _fn(demo, name):
@@ -261,19 +261,19 @@ def small_png(tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("options", [
-    dict(kind="lathe", vessel="bowl", band="zellige8"),
-    dict(kind="lantern", motif="moucharabieh"),
-    dict(kind="relief", motif="yaz"),
-    dict(kind="relief", picture="<upload>"),
-    dict(kind="tiles", tile_motif="zellige10"),
-    dict(kind="shape-space", vessel="jar", vessel_b="vase", mix=0.3),
+    dict(engine="lathe", preset="bowl", band_motif="zellige8"),
+    dict(engine="lantern", motif="moucharabieh"),
+    dict(engine="relief", motif="yaz"),
+    dict(engine="relief", picture="<upload>"),
+    dict(engine="tiles", motif="zellige10"),
+    dict(engine="shape-space", preset="jar", preset_b="vase", mix=0.3),
 ], ids=["lathe-band", "lantern", "relief-motif", "relief-picture", "tiles", "shape-space"])
 def test_each_object_kind_gives_glb_and_stl(client, small_png, options):
     import trimesh
 
     if options.get("picture"):
         options = {**options, "picture": gradio_client.handle_file(str(small_png))}
-    shown, files, seed = client.predict(**options, palette="fes", seed="4", api_name="/mesh")
+    shown, files, seed = client.predict(**options, glaze="fes", seed="4", api_name="/mesh")
     assert seed == "4" and Path(shown).suffix == ".glb"
     glb = [f for f in files if f.endswith(".glb")][0]
     stl = [f for f in files if f.endswith(".stl")][0]
@@ -286,7 +286,7 @@ def test_an_engine_the_booth_does_not_offer_is_refused(client, offers):
     if "shap-e" in offers.mesh:
         pytest.skip("Shap-E is offered on this machine")
     with pytest.raises(Exception) as info:  # never a half-hour run on the queue
-        client.predict(kind="shap-e", api_name="/mesh")
+        client.predict(engine="shap-e", api_name="/mesh")
     assert "shap-e" in str(info.value)
 
 
@@ -453,26 +453,22 @@ def test_the_about_box_lists_engines_tiers_and_licences(lang):
 
 def test_motif_diffusion_shows_its_denoising_steps(monkeypatch, tmp_path):
     """The booth's side of the motif-diffusion engine: a picture plus the steps from noise, shown as a filmstrip."""
-    import types
-
     import numpy as np
 
-    from workshop_kit import image
-    from workshop_kit.booth import app, build_booth
+    from workshop_kit.booth import build_booth
+    from workshop_kit.image import motif_diffusion
     from workshop_kit.results import ImageResult
 
-    def generate(*, motif, palette, size, seed=None, return_steps=False):
+    def generate(*, motif, palette, size, seed=None, return_steps=False, **_):
         result = ImageResult(engine="motif-diffusion", seed=seed or 0, params={"motif": motif, "palette": palette},
                              device="cpu", seconds=0.0, image=np.zeros((size, size, 3), np.uint8))
         steps = [np.full((32, 32, 3), level, np.uint8) for level in range(0, 255, 12)]
         return (result, steps) if return_steps else result
 
-    fake = types.SimpleNamespace(name="motif-diffusion", tier="embedded",
-                                 load=lambda: types.SimpleNamespace(generate=generate))
-    monkeypatch.setitem(image.ENGINES, "motif-diffusion", fake)
-    monkeypatch.setattr(app, "_motif_diffusion_ready", lambda: True)
+    monkeypatch.setattr(motif_diffusion, "generate", generate)
     demo = build_booth(output_dir=tmp_path)
-    shown, files, seed, made = _fn(demo, "make_image")("motif-diffusion", "yaz", "fes", "flow", 256, "", "3")
+    shown, files, seed, made = _fn(demo, "make_image")(engine="motif-diffusion", motif="yaz", palette="fes", size=256,
+                                                       seed="3")
     assert seed == "3" and Path(files[0]).name == "diffusion-yaz-fes-seed3.png"
     notes, strip_box, strip = _fn(demo, "draw_image")(made, "fr")
     assert strip_box["visible"] is True and notes["visible"] is False
@@ -485,10 +481,33 @@ def test_choosing_an_engine_shows_only_its_options():
 
     demo = build_booth()
     fn = next(block_fn for block_fn in demo.fns.values()
-              if any(getattr(c, "label", None) == t("mesh.kind", "fr") for c in block_fn.inputs)
-              and block_fn.name == "<lambda>")
-    shown = {c.label for c, update in zip(fn.outputs, fn.fn("shape-space")) if update["visible"]}
-    assert {t("mesh.vessel", "fr"), t("mesh.second", "fr"), t("mesh.mix", "fr")} <= shown
-    assert t("mesh.band", "fr") not in shown and t("mesh.picture", "fr") not in shown
-    shown = {c.label for c, update in zip(fn.outputs, fn.fn("relief")) if update["visible"]}
-    assert t("mesh.picture", "fr") in shown and t("mesh.glaze", "fr") not in shown
+              if any(getattr(c, "label", None) == t("mesh.engine", "fr") for c in block_fn.inputs)
+              and block_fn.name.startswith("show"))
+    values = [c.value for c in fn.outputs]
+    shown = {c.label for c, update in zip(fn.outputs, fn.fn("shape-space", "fr", *values)) if update["visible"]}
+    assert {t("field.preset", "fr"), t("field.preset_b", "fr"), t("field.mix", "fr")} <= shown
+    assert t("field.band_motif", "fr") not in shown and t("field.picture", "fr") not in shown
+    shown = {c.label for c, update in zip(fn.outputs, fn.fn("relief", "fr", *values)) if update["visible"]}
+    assert t("field.picture", "fr") in shown and t("field.glaze", "fr") not in shown
+    updates = dict(zip([c.label for c in fn.outputs], fn.fn("tiles", "fr", *values)))
+    motif = updates[t("field.mesh.motif", "fr")]
+    assert [v for _, v in motif["choices"]] == ["zellige8", "zellige10", "zellige16"]
+
+
+def test_every_booth_field_and_choice_has_its_words_in_each_language():
+    from workshop_kit.booth.common import field_label, option_choices
+    from workshop_kit.booth.studio import fields_of
+    from workshop_kit.i18n import LANGS, STRINGS
+    from workshop_kit.registry import ENGINES, engines
+
+    for modality in ("music", "image", "mesh"):
+        for name, uses in fields_of(tuple(engines(modality))).items():
+            for lang in LANGS:
+                assert field_label(modality, name, lang), (modality, name, lang)
+                for _, option in uses:
+                    if option.kind == "choice":
+                        for label, value in option_choices(option, lang, field_name=name):
+                            assert label and (label != value or lang == "en"), (name, value, lang)
+    for engine in ENGINES:
+        for lang in LANGS:
+            assert STRINGS[f"engine.{engine}"].get(lang), (engine, lang)

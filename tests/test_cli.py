@@ -140,10 +140,12 @@ def test_doctor_json_reports_every_engine():
 def test_doctor_exit_1_when_an_engine_is_broken(monkeypatch, capsys):
     from workshop_kit import doctor
 
-    def broken(quick):
-        return [("image/cppn", lambda seed: (_ for _ in ()).throw(RuntimeError("no luck")))]
+    from workshop_kit.image import cppn
 
-    monkeypatch.setattr(doctor, "_engine_jobs", broken)
+    def broken(**options):
+        raise RuntimeError("no luck")
+
+    monkeypatch.setattr(cppn, "generate", broken)
     assert doctor.main(quick=True) == 1
     assert "no luck" in capsys.readouterr().out
 

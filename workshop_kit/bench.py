@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
-from .files import write_json
+from .files import replace_block, write_json
 from .provenance import now_iso
 
 README_START = "<!-- bench:start -->"
@@ -110,35 +110,33 @@ def peak_rss_mb() -> float:
 
 
 def cases() -> list[tuple[str, str, float, Callable[[], Any]]]:
-    """(name, what, target seconds, function) for every benchmarked operation."""
+    """(name, what, target seconds, function) for every benchmarked operation: each embedded engine's cases from
+    :data:`workshop_kit.registry.ENGINES`, then the steps no engine covers alone."""
     import atexit
     import shutil
     import tempfile
 
-    from . import image, mesh, music
+    from . import mesh
     from .music import melody_model
+    from .registry import ENGINES
 
-    picture = image.generate(engine="cppn", size=512, seed=0).image
+    out = []
+    for engine in ENGINES.values():
+        if engine.tier != "embedded":
+            continue
+        for case in engine.cases:
+            name = f"{engine.modality}.{engine.name}" + (f"-{case.label}" if case.label else "")
+            out.append((name, case.what, case.target_s,
+                        lambda e=engine, o=case.options: e.generate(seed=next(_seeds), **o)))
     vessel = mesh.generate(engine="lathe", preset="jar", segments=256, seed=0)
     tmp = tempfile.mkdtemp(prefix="workshop-kit-bench-")  # a few MB, removed when the process ends
     atexit.register(shutil.rmtree, tmp, True)
-    return [
-        ("image.cppn", "CPPN picture 512×512", 1.0, lambda: image.generate(engine="cppn", size=512, seed=0)),
-        ("image.motifs", "procedural zellige 1024×1024", 0.5,
-         lambda: image.generate(engine="motifs", motif="zellige8", size=1024, seed=next(_seeds))),
-        ("image.motif-diffusion", "motif diffusion artwork 512×512", 1.5,
-         lambda: image.generate(engine="motif-diffusion", motif="zellige8", size=512, seed=next(_seeds))),
-        ("music.rules", "compose + render 16 bars", 1.0, lambda: music.generate(engine="rules", bars=16, seed=0)),
+    out += [
         ("music.melody-sample", "melody model: 256 tokens sampled", 0.5,
          lambda: melody_model.sample(n_tokens=256, stop_at_eos=False, seed=next(_seeds))),
-        ("mesh.lathe", "lathe vessel (jar), 36 k faces", 0.5, lambda: mesh.generate(engine="lathe", preset="jar", seed=0)),
-        ("mesh.lathe-100k", "lathe vessel, 96 k faces", 0.5,
-         lambda: mesh.generate(engine="lathe", preset="jar", segments=256, seed=next(_seeds))),
-        ("mesh.relief", "relief from a 512×512 picture", 1.0,
-         lambda: mesh.generate(engine="relief", image=picture, resolution=512, seed=0)),
-        ("mesh.lantern", "pierced lantern", 1.5, lambda: mesh.generate(engine="lantern", seed=next(_seeds))),
         ("mesh.glb-export", "GLB export of a 96 k-face vessel", 0.2, lambda: vessel.save(Path(tmp) / "v.glb")),
     ]
+    return out
 
 
 _seeds = iter(range(10**9))  # a fresh seed per call, so no engine serves a cached result
@@ -243,13 +241,7 @@ def table(report: dict[str, Any]) -> str:
 
 
 def update_readme(path: str | os.PathLike, text: str) -> None:
-    path = Path(path)
-    content = path.read_text(encoding="utf-8")
-    block = f"{README_START}\n{text}\n{README_END}"
-    pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
-    if not pattern.search(content):
-        raise ValueError(f"{path} has no {README_START} … {README_END} block to rewrite")
-    path.write_text(pattern.sub(lambda _m: block, content), encoding="utf-8")
+    replace_block(path, README_START, README_END, text)
 
 
 def main(*, runs: int = 5, out: str | None = "bench/results.json", readme: str | None = None, booth: bool = True,

@@ -65,12 +65,14 @@ def _choices(values) -> list[str]:
 
 
 def _add_common(p: argparse.ArgumentParser, default_out: str, formats: Sequence[str], also_help: str) -> None:
-    p.add_argument("--seed", type=_seed, default=None, help="whole number 0..4294967295; the same seed gives the same result (default: random, printed)")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help="where torch runs (default: auto = cuda, then mps, then cpu; or $WORKSHOP_KIT_DEVICE)")
+    from .device import DEVICES
+    from .registry import SEED
+
+    p.add_argument("--seed", type=_seed, default=None, help=SEED.help + ", printed")
+    p.add_argument("--device", default="auto", choices=list(DEVICES), help="where torch runs (default: auto = cuda, then mps, then cpu; or $WORKSHOP_KIT_DEVICE)")
     p.add_argument("--out", default=default_out, help=f"output file; its extension picks the format: {', '.join(formats)} (default: {default_out})")
     p.add_argument("--also", default=None, help=f"comma-separated extra formats written beside --out ({also_help}; 'none' for none)")
     p.add_argument("--city", default=None, help="a city preset that fills the options not given: " + ", ".join(_city_names()))
-    p.add_argument("--model-path", default=None, help="pretrained engines: a folder holding the model (default: offline pack or cache)")
 
 
 def _city_names() -> list[str]:
@@ -79,30 +81,94 @@ def _city_names() -> list[str]:
     return sorted(CITIES)
 
 
-# For each modality: the engine options the command line knows (argparse dest -> engine keyword), and what a city
-# preset fills in when the option is not given and the engine takes it.
-ENGINE_OPTIONS = {
-    "image": ("palette", "style", "size", "motif", "repeats", "variant", "prompt", "steps", "model_path"),
-    "music": ("scale", "rhythm", "bars", "tempo", "temperature", "top_k", "motif", "prompt", "seconds", "model_path"),
-    "mesh": ("preset", "height_mm", "wall_mm", "segments", "palette", "band_motif", "motif", "shape", "diameter_mm",
-             "openness", "image", "width_mm", "depth_mm", "tile_mm", "thickness_mm", "a", "b", "mix", "prompt", "steps",
-             "size_mm", "model_path"),
-}
-CITY_FIELDS = {
-    "image": {"palette": "palette", "style": "image_style", "motif": "motif"},
-    "music": {"scale": "scale", "rhythm": "rhythm", "tempo": "tempo"},
-    "mesh": {"preset": "vessel", "palette": "palette", "motif": "motif"},
-}
+def _number(kind: str, name: str):
+    """An argparse type for a number option: its range is the engine's, checked once the engine is known."""
+    cast = int if kind == "int" else float
+    words = "a whole number" if kind == "int" else "a number"
+
+    def parse(text: str):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}={text!r} is not {words}") from None
+        if value != value:  # nan
+            raise argparse.ArgumentTypeError(f"{name}={text!r} is not {words}")
+        return value
+
+    return parse
+
+
+def engine_flags(modality: str) -> dict[str, list]:
+    """The command-line flags of ``modality``, each with the (engine, option) pairs it sets: one flag per option
+    name or alias of the registry, shared by the engines that take it."""
+    from .registry import engines
+
+    flags: dict[str, list] = {}
+    for engine in engines(modality).values():
+        for option in engine.options:
+            if not option.cli or option.kind in ("seed", "device"):
+                continue
+            for name in filter(None, (option.name, option.alias)):
+                flags.setdefault(name, []).append((engine, option))
+    return flags
+
+
+def _describe(uses: list) -> str:
+    """The help of one flag: what it is, what each engine that takes it allows and its default (from the registry)."""
+    def default(option) -> str:
+        value = option.default
+        if value is None:
+            return "the engine's own" if option.kind in ("int", "float") else "none"
+        return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+    first = uses[0][1]
+    names = ", ".join(e.name for e, _ in uses)
+    if first.kind not in ("int", "float", "choice"):
+        return f"{first.help} ({names})"
+    groups: dict[str, list] = {}
+    for e, o in uses:
+        groups.setdefault(o.allowed(), []).append((e, o))
+    parts = []
+    for allowed, members in groups.items():
+        defaults: dict[str, list[str]] = {}
+        for e, o in members:
+            defaults.setdefault(default(o), []).append(e.name)
+        said = "; ".join(f"default {d} ({', '.join(es)})" for d, es in defaults.items())
+        parts.append(f"{allowed}; {said}")
+    return f"{first.help}: " + " — ".join(parts)
+
+
+def _add_engine_flags(p: argparse.ArgumentParser, modality: str) -> None:
+    for name, uses in engine_flags(modality).items():
+        option = uses[0][1]
+        flag = "--" + name.replace("_", "-")
+        kinds = {o.kind for _, o in uses}
+        help_text = _describe(uses).replace("%", "%%")
+        if kinds == {"bool"}:
+            p.add_argument(flag, dest=name, action="store_const", const=True, default=None, help=help_text)
+        elif kinds == {"choice"}:
+            names = sorted({n for _, o in uses for n in o.names()})
+            p.add_argument(flag, dest=name, choices=names, default=None, help=help_text, metavar=name.upper())
+        elif kinds <= {"int", "float"}:
+            kind = "float" if "float" in kinds else "int"
+            p.add_argument(flag, dest=name, type=_number(kind, name.replace("_", "-")), default=None, help=help_text)
+        else:
+            p.add_argument(flag, dest=name, default=None, help=help_text, metavar=option.kind.upper())
+
+
+def _engine_help(modality: str) -> str:
+    from .registry import MODALITIES, engines
+
+    default = MODALITIES[modality].default_engine
+    listed = ", ".join(f"{e.name} ({e.tier})" for e in engines(modality).values())
+    return f"engine (default {default}): {listed}"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .image.cppn import STYLES
-    from .image.motifs import FAMILIES  # noqa: F811 - also the 3D motifs
-    from .mesh.lathe import PRESETS
-    from .music.theory import RHYTHMS, SCALES
-    from .palettes import PALETTES
+    """The whole command line; the generation commands' flags come from :data:`workshop_kit.registry.ENGINES`."""
     from ._version import __version__
-    from . import image, mesh, music
+    from .i18n import LANGS
+    from .registry import ENGINES, MODALITIES, engines
 
     parser = _Parser(prog="workshop-kit", description="Generative music, images and 3D for creative workshops — offline, on a laptop CPU.")
     parser.add_argument("--version", action="version", version=f"workshop-kit {__version__}")
@@ -115,25 +181,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("booth", help="serve the booth (Gradio) on this machine")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 to serve the booth network)")
     p.add_argument("--port", type=_ranged_int(1024, 65535, "port"), default=7860, help="port (default 7860)")
-    p.add_argument("--lang", default="fr", choices=["fr", "en", "ar"], help="interface language (default fr)")
+    p.add_argument("--lang", default="fr", choices=list(LANGS), help="interface language (default fr)")
 
-    engines = lambda modality: ", ".join(f"{e.name} ({e.tier})" for e in modality.ENGINES.values())  # noqa: E731
+    for modality, what in (("image", "make a picture"), ("music", "compose and render a piece (audio + MIDI)"),
+                           ("mesh", "make a 3D object (GLB + STL + a preview picture)")):
+        info = MODALITIES[modality]
+        p = sub.add_parser(modality, help=what)
+        names = ["--engine", "--kind"] if modality == "mesh" else ["--engine"]
+        p.add_argument(*names, dest="engine", default=info.default_engine, choices=_choices(engines(modality)),
+                       help=_engine_help(modality))
+        _add_engine_flags(p, modality)
+        also = ", ".join(info.also) or "none"
+        _add_common(p, info.default_out, info.formats(), f"default: {also}")
+        if info.preview:
+            p.add_argument("--no-preview", action="store_true", help="do not write the preview picture <out>-preview.png")
 
-    p = sub.add_parser("image", help="make a picture")
-    p.add_argument("--engine", default="cppn", choices=_choices(image.ENGINES), help="engine (default cppn): " + engines(image))
-    p.add_argument("--palette", choices=_choices(PALETTES), default=None, help="regional palette (cppn, motifs)")
-    p.add_argument("--style", choices=_choices(STYLES), default=None, help="composition (cppn)")
-    p.add_argument("--motif", choices=_choices(FAMILIES), default=None, help="motif family (motifs)")
-    p.add_argument("--repeats", type=_ranged_int(1, 16, "repeats"), default=None, help="unit tiles across, 1..16 (motifs)")
-    p.add_argument("--variant", default=None, help="drawing style of a motif family, e.g. knotted, flat, beads, star (motifs)")
-    p.add_argument("--size", type=_ranged_int(64, 4096, "size"), default=None, help="width and height in pixels (default: the engine's)")
-    p.add_argument("--prompt", default=None, help="what to draw (sd-turbo)")
-    p.add_argument("--steps", type=_ranged_int(1, 8, "steps"), default=None, help="denoising steps, 1..8 (sd-turbo)")
-    _add_common(p, "image.png", image_formats(), "default: none")
-
+    cppn = ENGINES["cppn"]
     p = sub.add_parser("walk", help="a looping animation through a CPPN's space (GIF or MP4)")
-    p.add_argument("--palette", choices=_choices(PALETTES), default="marrakech", help="regional palette (default marrakech)")
-    p.add_argument("--style", choices=_choices(STYLES), default="flow", help="composition (default flow)")
+    p.add_argument("--palette", choices=_choices(cppn.option("palette").names()), default="marrakech",
+                   help="regional palette (default marrakech)")
+    p.add_argument("--style", choices=_choices(cppn.option("style").names()), default="flow",
+                   help="composition (default flow)")
     p.add_argument("--size", type=_ranged_int(64, 1024, "size"), default=256, help="width and height, 64..1024 (default 256)")
     p.add_argument("--frames", type=_ranged_int(2, 240, "frames"), default=48, help="pictures in the loop, 2..240 (default 48)")
     p.add_argument("--fps", type=_ranged_int(1, 60, "fps"), default=12, help="pictures per second (default 12)")
@@ -142,60 +210,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help="where torch runs")
     p.add_argument("--out", default="walk.gif", help="output file: .gif or .mp4 (default walk.gif)")
 
-    p = sub.add_parser("music", help="compose and render a piece (audio + MIDI)")
-    p.add_argument("--engine", default="rules", choices=_choices(music.ENGINES), help="engine (default rules): " + engines(music))
-    p.add_argument("--scale", choices=_choices(SCALES), default=None, help="scale or maqam (rules, melody-model)")
-    p.add_argument("--rhythm", choices=_choices(RHYTHMS), default=None, help="rhythm cycle (rules, melody-model)")
-    p.add_argument("--bars", type=_ranged_int(1, 64, "bars"), default=None, help="length in bars, 1..64 (default 16)")
-    p.add_argument("--tempo", type=_ranged_int(40, 240, "tempo"), default=None, help="beats per minute, 40..240 (default: the rhythm's own)")
-    p.add_argument("--temperature", type=_ranged_float(0.05, 5.0, "temperature"), default=None, help="sampling temperature (melody-model, musicgen)")
-    p.add_argument("--top-k", type=_ranged_int(1, 1000, "top-k"), default=None, help="sample among the k likeliest tokens (melody-model)")
-    p.add_argument("--motif", default=None, help='notes to continue, e.g. "D4 E4 F4 G4", or a MIDI file (melody-model)')
-    p.add_argument("--prompt", default=None, help="a description of the music (musicgen)")
-    p.add_argument("--seconds", type=_ranged_float(1, 30, "seconds"), default=None, help="length in seconds, 1..30 (musicgen)")
-    _add_common(p, "music.wav", audio_formats(), "default: mid when the engine writes a score")
-
-    p = sub.add_parser("mesh", help="make a 3D object (GLB + STL + a preview picture)")
-    p.add_argument("--engine", "--kind", dest="engine", default="lathe", choices=_choices(mesh.ENGINES),
-                   help="what to make (default lathe): " + engines(mesh))
-    p.add_argument("--preset", choices=_choices(PRESETS), default=None, help="vessel (lathe; default jar)")
-    p.add_argument("--height-mm", type=_ranged_float(20, 600, "height-mm"), default=None, help="height in millimetres (lathe, lantern)")
-    p.add_argument("--wall-mm", type=_ranged_float(0.5, 20, "wall-mm"), default=None, help="wall thickness in millimetres (lathe, lantern)")
-    p.add_argument("--segments", type=_ranged_int(16, 512, "segments"), default=None, help="facets around, 16..512 (lathe)")
-    p.add_argument("--palette", choices=_choices(PALETTES), default=None, help="colours (lathe glaze, lantern, tiles)")
-    p.add_argument("--band-motif", choices=_choices(FAMILIES), default=None, help="emboss a band of this motif (lathe)")
-    p.add_argument("--motif", choices=_choices(FAMILIES), default=None, help="motif family (lantern, relief, tiles)")
-    p.add_argument("--shape", choices=["cylinder", "hexagon", "octagon"], default=None, help="shell (lantern)")
-    p.add_argument("--diameter-mm", type=_ranged_float(20, 600, "diameter-mm"), default=None, help="diameter in millimetres (lantern)")
-    p.add_argument("--openness", type=_ranged_float(0.05, 0.9, "openness"), default=None, help="share of the shell cut open (lantern)")
-    p.add_argument("--image", default=None, help="a PNG/JPEG/WebP picture to carve (relief) or pierce (lantern)")
-    p.add_argument("--width-mm", type=_ranged_float(20, 600, "width-mm"), default=None, help="plate width in millimetres (relief)")
-    p.add_argument("--depth-mm", type=_ranged_float(0.5, 50, "depth-mm"), default=None, help="carving depth in millimetres (relief)")
-    p.add_argument("--tile-mm", type=_ranged_float(20, 600, "tile-mm"), default=None, help="tile side in millimetres (tiles)")
-    p.add_argument("--thickness-mm", type=_ranged_float(1, 50, "thickness-mm"), default=None, help="tile thickness in millimetres (tiles)")
-    p.add_argument("--a", choices=_choices(PRESETS), default=None, help="first vessel of a blend (shape-space)")
-    p.add_argument("--b", choices=_choices(PRESETS), default=None, help="second vessel of a blend (shape-space)")
-    p.add_argument("--mix", type=_ranged_float(0, 1, "mix"), default=None, help="0 = a, 1 = b (shape-space)")
-    p.add_argument("--prompt", default=None, help="what to make (shap-e)")
-    p.add_argument("--steps", type=_ranged_int(4, 128, "steps"), default=None, help="denoising steps (shap-e)")
-    p.add_argument("--size-mm", type=_ranged_float(10, 600, "size-mm"), default=None, help="largest side in mm (shap-e)")
-    p.add_argument("--no-preview", action="store_true", help="do not write the preview picture <out>-preview.png")
-    _add_common(p, "vessel.glb", mesh_formats(), "default: stl")
-
     p = sub.add_parser("analyse", help="listen to an audio file: tempo, beats, key estimate, loudness, and figures")
     p.add_argument("file", help="WAV, FLAC, OGG or MP3, at most 20 MB and 60 s")
     p.add_argument("--json", action="store_true", help="print every measure as JSON")
     p.add_argument("--png-dir", default=None, help="also save the spectrogram and chroma pictures (PNG) in this folder")
-    p.add_argument("--lang", default="fr", choices=["fr", "en", "ar"], help="language of the summary (default fr)")
+    p.add_argument("--lang", default="fr", choices=list(LANGS), help="language of the summary (default fr)")
 
     p = sub.add_parser("check", help="can this 3D file be printed? (STL, OBJ, PLY or GLB, at most 20 MB)")
     p.add_argument("file", help="the 3D file to check")
     p.add_argument("--json", action="store_true", help="print the whole report as JSON")
     p.add_argument("--min-wall-mm", type=_ranged_float(0.2, 20, "min-wall-mm"), default=1.2,
                    help="thinnest wall the printer can make (default 1.2 mm, FDM)")
-    p.add_argument("--lang", default="fr", choices=["fr", "en"], help="language of the verdict (default fr)")
+    p.add_argument("--lang", default="fr", choices=list(LANGS), help="language of the verdict (default fr)")
 
-    p = sub.add_parser("models", help="pretrained models: which are on this machine, and fetching them for the offline pack")
+    p = sub.add_parser("engines", help="list the engines: modality, tier, whether each can run here, what it needs")
+    p.add_argument("--markdown", action="store_true", help="print the README's engine table")
+    p.add_argument("--readme", default=None, help="rewrite the engine table in this README")
+
+    p = sub.add_parser("models", help="the kit's own models and the pretrained ones: which are here, licences, fetching")
     p.add_argument("action", choices=["list", "fetch"], help="list: what is here; fetch KEY: download (needs internet)")
     p.add_argument("key", nargs="?", default=None, help="the model to fetch")
     p.add_argument("--dest", default=None, help="folder to fetch into (default $WORKSHOP_KIT_MODELS/KEY)")
@@ -248,45 +280,49 @@ def _outputs(out: str, also: str, formats: Sequence[str]) -> list[Path]:
 
 
 def _engine_options(args, modality: str, engine) -> dict:
-    """The options given on the command line, checked against what ``engine`` takes, plus the city's."""
-    import inspect
-
+    """The options given on the command line for ``engine``, plus the city's, checked by the engine's registry entry."""
     from .presets import get_city
 
-    accepted = inspect.signature(engine.load().generate).parameters
-    given = {name: getattr(args, name) for name in ENGINE_OPTIONS[modality] if getattr(args, name, None) is not None}
-    foreign = sorted(set(given) - set(accepted))
-    if foreign:
-        takes = sorted(f"--{n.replace('_', '-')}" for n in ENGINE_OPTIONS[modality] if n in accepted)
-        raise _UsageError(f"workshop-kit {modality}: --{foreign[0].replace('_', '-')} does not apply to the "
+    given: dict = {}
+    wrong = []
+    for name, uses in engine_flags(modality).items():
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        option = next((o for e, o in uses if e is engine), None)
+        if option is None:
+            wrong.append(name)
+            continue
+        if option.name in given:
+            raise _UsageError(f"workshop-kit {modality}: --{name.replace('_', '-')} and --{option.name.replace('_', '-')} "
+                              f"set the same option of the {engine.name} engine; give one of them")
+        given[option.name] = value
+    if wrong:
+        takes = sorted({"--" + n.replace("_", "-") for n, uses in engine_flags(modality).items()
+                        if any(e is engine for e, _ in uses)})
+        raise _UsageError(f"workshop-kit {modality}: --{wrong[0].replace('_', '-')} does not apply to the "
                           f"{engine.name} engine; its options: {', '.join(takes) or 'none'}")
     if args.city:
         city = get_city(args.city)
-        for option, attribute in CITY_FIELDS[modality].items():
-            if option in accepted and option not in given:
-                given[option] = getattr(city, attribute)
-    return given
+        for option in engine.options:
+            if option.city and option.name not in given:
+                given[option.name] = getattr(city, option.city)
+    return engine.check(given)
 
 
 def _generate(args) -> int:
-    from . import image, mesh, music
-    from .engines import pick
+    from .registry import MODALITIES, engine as find
 
     modality = args.command
-    package, formats, also = {
-        "image": (image, image_formats(), ""),
-        "music": (music, audio_formats(), "mid"),
-        "mesh": (mesh, mesh_formats(), "stl"),
-    }[modality]
-    engine = pick(package.ENGINES, args.engine)
-    if modality == "music" and engine.name == "musicgen":
-        also = ""  # audio only: MusicGen writes no score
+    info = MODALITIES[modality]
+    engine = find(args.engine, modality)
     options = _engine_options(args, modality, engine)
-    paths = _outputs(args.out, args.also if args.also is not None else also, formats)
+    also = ",".join(engine.extra_formats())
+    paths = _outputs(args.out, args.also if args.also is not None else also, info.formats())
     preview = None
-    if modality == "mesh" and not args.no_preview:
+    if info.preview and not args.no_preview:
         preview = check_output_path(paths[0].with_name(paths[0].stem + "-preview.png"), [".png"], name="preview")
-    result = package.generate(engine=engine.name, seed=args.seed, device=args.device, **options)
+    result = engine.generate(seed=args.seed, device=args.device, **options)
 
     written: list[Path] = []
     try:
@@ -307,6 +343,29 @@ def _generate(args) -> int:
         print(result.printability.verdict("en"))
     print(f"engine={result.engine} seed={result.seed} device={result.device} seconds={result.seconds:.2f}")
     return EXIT_OK
+
+
+def _engines(args) -> int:
+    from .registry import ENGINES, markdown_table
+
+    if args.markdown or args.readme:
+        table = markdown_table()
+        if args.readme:
+            from .files import replace_block
+
+            replace_block(args.readme, ENGINE_TABLE_START, ENGINE_TABLE_END, table)
+            print(f"{args.readme}: engine table rewritten")
+        else:
+            print(table)
+        return EXIT_OK
+    for e in ENGINES.values():
+        state = e.ready()
+        where = "ready" if state else f"not here: {state.reason}"
+        print(f"{e.modality:6} {e.name:16} {e.tier:10} {where}")
+    return EXIT_OK
+
+
+ENGINE_TABLE_START, ENGINE_TABLE_END = "<!-- engines:start -->", "<!-- engines:end -->"
 
 
 def _analyse(args) -> int:
@@ -334,6 +393,12 @@ def _models(args) -> int:
     from . import pretrained
 
     if args.action == "list":
+        from . import shipped
+
+        for row in shipped.status():
+            where = ("in the package" if row["shipped"] else row["path"]) if row["found"] else "missing"
+            use = "commercial use allowed" if row["commercial_use"] else "NON-COMMERCIAL"
+            print(f"{row['key']:18} {'workshop-kit (embedded)':42} {row['licence'][:40]} ({use})  {where}")
         for row in pretrained.status():
             where = row["path"] if row["found"] else "not here"
             use = "commercial use allowed" if row["commercial_use"] else "NON-COMMERCIAL"
@@ -396,6 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyse(args)
         if args.command == "models":
             return _models(args)
+        if args.command == "engines":
+            return _engines(args)
         if args.command == "bench":
             from .bench import main as bench_main
 

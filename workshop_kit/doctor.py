@@ -53,17 +53,26 @@ def _version(name: str) -> str | None:
         return None
 
 
-def _engine_jobs(quick: bool):
-    """(label, function of a seed) for one generation with default options per embedded engine (smaller when ``quick``)."""
-    from . import image, mesh, music
+QUICK = {"image": {"size": 256}, "music": {"bars": 2}, "mesh": {}}
+"""Options of the doctor's quick mode, per modality: small generations that still run every engine."""
 
-    small = {"image": {"size": 256}, "music": {"bars": 2}, "mesh": {}} if quick else {"image": {}, "music": {}, "mesh": {}}
+
+def _engine_jobs(quick: bool):
+    """(engine, options) of one generation per embedded engine: the first benchmark case of its registry entry, made
+    smaller when ``quick`` (never below what the engine allows)."""
+    from .registry import ENGINES
+
     jobs = []
-    for modality, package in (("image", image), ("music", music), ("mesh", mesh)):
-        for engine in package.ENGINES.values():
-            if engine.tier == "embedded":
-                options = dict(engine=engine.name, **small[modality])
-                jobs.append((f"{modality}/{engine.name}", lambda seed, p=package, o=options: p.generate(seed=seed, **o)))
+    for engine in ENGINES.values():
+        if engine.tier != "embedded":
+            continue
+        options = dict(engine.cases[0].options) if engine.cases else {}
+        if quick:
+            for name, value in QUICK[engine.modality].items():
+                if engine.takes(name):
+                    low = engine.option(name).low
+                    options[name] = max(value, int(low)) if low is not None else value
+        jobs.append((engine, options))
     return jobs
 
 
@@ -108,6 +117,24 @@ def run_checks(*, quick: bool = False) -> Report:
         v = _version(package)
         add(Check(package, v is not None, v or "missing", "" if v else f"needed for {why}"))
 
+    try:  # the kit's own models: here, and the files those that ship were made with
+        from . import shipped
+
+        for model in shipped.SHIPPED.values():
+            folder = model.folder()
+            missing = model.missing(folder)
+            changed = [] if missing or not model.is_shipped(folder) else model.verify(folder)
+            ok = not missing and not changed
+            where = "shipped" if model.is_shipped(folder) else str(folder)
+            value = ("sha256 verified" if model.is_shipped(folder) else "found") if ok else \
+                ("missing" if missing else "damaged")
+            detail = f"{where}; {model.licence}" if ok else (
+                f"missing {', '.join(missing)}; {model.train_command}" if missing else
+                f"files differ from the manifest: {', '.join(changed)}; reinstall the kit")
+            add(Check(f"model {model.key}", ok, value, detail))
+    except Exception as exc:  # noqa: BLE001 - a broken folder must not stop the report
+        add(Check("shipped models", False, "unknown", f"{type(exc).__name__}: {exc}"))
+
     try:  # the pretrained tier is optional: report what is here, never block on it
         from .pretrained import status
 
@@ -119,28 +146,38 @@ def run_checks(*, quick: bool = False) -> Report:
     except Exception as exc:  # noqa: BLE001 - a broken cache must not stop the report
         add(Check("pretrained models", False, "unknown", f"{type(exc).__name__}: {exc}", blocking=False))
 
-    if torch_version:  # the slowest pretrained engine: say what it would cost here before anyone waits for it
-        try:
-            from .mesh.shap_e import estimate_seconds
+    if torch_version:  # the slow engines: say what they would cost here before anyone waits for them
+        from .registry import ENGINES
 
-            minutes = estimate_seconds("auto", 64) / 60
-            add(Check("shap-e time", True, f"about {minutes:.0f} min per object" if minutes >= 1 else "under a minute",
-                      "practical at the booth" if minutes <= 2 else "too slow for the booth on this machine: GPU only",
-                      blocking=False))
-        except Exception as exc:  # noqa: BLE001 - an estimate must never stop the report
-            add(Check("shap-e time", False, "unknown", f"{type(exc).__name__}: {exc}", blocking=False))
+        for engine in ENGINES.values():
+            if engine.estimate is None:
+                continue
+            try:
+                minutes = engine.estimate_seconds("auto") / 60
+                add(Check(f"{engine.name} time", True,
+                          f"about {minutes:.0f} min per result" if minutes >= 1 else "under a minute",
+                          "practical at the booth" if minutes <= 2 else "too slow for the booth on this machine: GPU only",
+                          blocking=False))
+            except Exception as exc:  # noqa: BLE001 - an estimate must never stop the report
+                add(Check(f"{engine.name} time", False, "unknown", f"{type(exc).__name__}: {exc}", blocking=False))
+
+    from .registry import MODALITIES
 
     with tempfile.TemporaryDirectory() as tmp:
-        for label, job in _engine_jobs(quick):
+        for engine, options in _engine_jobs(quick):
+            label = f"{engine.modality}/{engine.name}"
+            state = engine.ready()
+            if not state:
+                add(Check(label, False, "not ready", state.reason))
+                continue
             try:
                 start = time.perf_counter()
-                job(0)  # the first call loads what the engine needs (torch, the SoundFont …)
+                engine.generate(seed=0, **options)  # the first call loads what the engine needs (torch, the SoundFont …)
                 first = time.perf_counter() - start
                 start = time.perf_counter()
-                result = job(1)  # another seed: nothing cached from the first call
+                result = engine.generate(seed=1, **options)  # another seed: nothing cached from the first call
                 seconds = time.perf_counter() - start
-                suffix = {"image": ".png", "music": ".wav", "mesh": ".glb"}[label.split("/", 1)[0]]
-                result.save(os.path.join(tmp, "check" + suffix))
+                result.save(os.path.join(tmp, "check" + MODALITIES[engine.modality].formats()[0]))
                 add(Check(label, True, f"{seconds:.2f} s", f"first call {first:.2f} s with loading", seconds=round(seconds, 3)))
             except Exception as exc:  # the doctor reports every failure and goes on
                 add(Check(label, False, "fails", f"{type(exc).__name__}: {exc}"))

@@ -121,6 +121,20 @@ def locate(key: str, *, model_path: str | os.PathLike | None = None) -> Path:
         f"Copiez le pack hors ligne et définissez {ENV_VAR}, ou lancez `workshop-kit models fetch {spec.key}` avec internet.")
 
 
+def readiness(key: str):
+    """Whether model ``key`` is on this machine (a :class:`~workshop_kit.registry.Readiness`); nothing is loaded."""
+    from .registry import Readiness
+
+    try:
+        locate(key)
+    except MissingModelError:
+        return Readiness(False, f"the pretrained model {key} is not on this machine (an offline pack, or "
+                                f"`workshop-kit models fetch {key}` where there is internet)",
+                         f"le modèle pré-entraîné {key} n'est pas sur cette machine (un pack hors ligne, ou "
+                         f"`workshop-kit models fetch {key}` avec internet)")
+    return Readiness(True)
+
+
 def status() -> list[dict]:
     """One row per known model: found or not, where, and its licence — for the doctor and the booth."""
     rows = []

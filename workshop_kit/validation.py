@@ -39,10 +39,10 @@ def check_int(name: str, value: object, low: int, high: int) -> int:
 def check_float(name: str, value: object, low: float, high: float) -> float:
     """Return ``value`` as a float if it is a finite number in ``[low, high]``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ParameterError(name, value, f"a number from {low} to {high}")
+        raise ParameterError(name, value, f"a number from {low:g} to {high:g}")
     value = float(value)
     if not (low <= value <= high):  # also rejects NaN
-        raise ParameterError(name, value, f"a number from {low} to {high}")
+        raise ParameterError(name, value, f"a number from {low:g} to {high:g}")
     return value
 
 

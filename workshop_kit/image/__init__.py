@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from ..engines import Engine, pick
-from ..palettes import PALETTES
+from typing import TYPE_CHECKING
 
-ENGINES: dict[str, Engine] = {
-    "cppn": Engine("cppn", "workshop_kit.image.cppn", "embedded",
-                   "CPPN generative art: a random coordinate network coloured with a regional palette"),
-    "motifs": Engine("motifs", "workshop_kit.image.motifs", "embedded",
-                     "Exact zellige, Amazigh and moucharabieh motifs: seamless tiles coloured with a regional palette"),
-    "motif-diffusion": Engine("motif-diffusion", "workshop_kit.image.motif_diffusion", "embedded",
-                              "A diffusion model trained by the kit on its own zellige, Amazigh and moucharabieh motifs: "
-                              "new seamless patterns in any palette"),
-    "sd-turbo": Engine("sd-turbo", "workshop_kit.image.sd_turbo", "pretrained",
-                       "SD-Turbo text → image and image → image (weights from the offline pack or cache; best on a GPU)"),
-}
+from ..palettes import PALETTES
+from ..registry import Engine, engine as _engine, engines as _engines
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..results import ImageResult
+
+ENGINES: dict[str, Engine] = _engines("image")
+"""The image engines of :data:`workshop_kit.registry.ENGINES`, by name."""
 
 __all__ = ["ENGINES", "PALETTES", "generate"]
 
 
-def generate(*, engine: str = "cppn", **options):
-    """Make a picture with ``engine``; see that engine's ``generate`` for its options."""
-    return pick(ENGINES, engine).load().generate(**options)
+def generate(*, engine: str = "cppn", **options) -> ImageResult:
+    """Make a picture with ``engine``; see that engine's ``generate`` (and :data:`ENGINES`) for its options."""
+    return _engine(engine, "image").generate(**options)

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..device import resolve_device
 from ..palettes import PALETTES, get_palette
+from ..registry import ENGINES
 from ..results import ImageResult
 from ..validation import check_choice, check_int, resolve_seed
 
@@ -49,8 +50,8 @@ STYLES: dict[str, str] = {
 ROSETTE_FOLDS: tuple[int, ...] = (8, 10, 12, 16)
 
 #: Smallest and largest side of the square picture, in pixels.
-MIN_SIZE = 64
-MAX_SIZE = 2048
+ENGINE = ENGINES["cppn"]
+MIN_SIZE, MAX_SIZE = int(ENGINE.option("size").low), int(ENGINE.option("size").high)
 
 _WIDTH = 24  # hidden units per layer
 _DEPTH = 5  # hidden layers
@@ -105,9 +106,8 @@ def generate(
     >>> result.params["k"] in ROSETTE_FOLDS
     True
     """
-    palette = check_choice("palette", palette, PALETTES)
-    style = check_choice("style", style, STYLES)
-    size = check_int("size", size, MIN_SIZE, MAX_SIZE)
+    args = ENGINE.check(locals())
+    palette, style, size = args["palette"], args["style"], args["size"]
     seed = resolve_seed(seed)
     device = resolve_device(device)
 

@@ -19,7 +19,7 @@ artwork from that cell by symmetry:
    after resampling, give crisp edges at any size. The artwork is a period itself: laid side by side, copies of it
    continue without a seam.
 
-The weights live in ``assets/models/motif-diffusion`` (see its ``MODEL_CARD.md``); they are made by
+The weights live in ``workshop_kit/models/motif-diffusion`` (see its ``MODEL_CARD.md``); they are made by
 :mod:`workshop_kit.image.train_motifs` (``workshop-kit train motifs``) and read once per (folder, device). Nothing is
 loaded, and torch is not imported, when this module is imported. The noise comes from a CPU ``torch.Generator``
 seeded with ``seed``: the same seed gives the same picture.
@@ -46,10 +46,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import shipped
 from ..device import resolve_device
 from ..errors import EngineUnavailableError, MissingModelError, ParameterError
 from ..files import atomic_path, check_output_path
 from ..palettes import PALETTES, get_palette
+from ..registry import ENGINES
 from ..results import ImageResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
 from .motifs import FAMILIES
@@ -58,7 +60,7 @@ __all__ = [
     "CELL_PX",
     "CELL_REGION",
     "CLASSES",
-    "DEFAULT_DIR",
+    "MODEL",
     "DEFAULT_GUIDANCE",
     "DEFAULT_STEPS",
     "MAX_REPEATS",
@@ -72,7 +74,7 @@ __all__ = [
     "filmstrip",
     "generate",
     "load_model",
-    "model_dir",
+    "read_kit_config",
     "procedural_cells",
     "sample_cells",
     "save_gif",
@@ -80,7 +82,6 @@ __all__ = [
     "to_levels",
 ]
 
-ENGINE = "motif-diffusion"
 #: The motif families the model knows, in the order of its class numbers.
 CLASSES: tuple[str, ...] = tuple(FAMILIES)
 #: Side of the cell the model draws, in pixels.
@@ -96,23 +97,23 @@ _RENDER_PX["zellige12"] = 448
 #: How the model's pictures are encoded; a model trained on another encoding is refused.
 REPRESENTATION = "palette-levels-v1"
 
-#: Where the shipped model lives: ``assets/models/motif-diffusion`` at the root of the project.
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "assets" / "models" / "motif-diffusion"
-#: Environment variable naming another model folder.
-ENV_VAR = "WORKSHOP_KIT_MOTIF_DIFFUSION_MODEL"
+#: The shipped model: its folder of package data, its licence, ``$WORKSHOP_KIT_MOTIF_DIFFUSION_MODEL`` for another.
+MODEL = shipped.SHIPPED["motif-diffusion"]
 KIT_CONFIG = "motif_diffusion.json"
 UNET_DIR, SCHEDULER_DIR = "unet", "scheduler"
 METRICS_FILE, CARD_FILE = "metrics.json", "MODEL_CARD.md"
-TRAIN_COMMAND = "workshop-kit train motifs  (or: python -m workshop_kit.image.train_motifs)"
 
+ENGINE = ENGINES["motif-diffusion"]
 #: Side of the square artwork, in pixels.
-MIN_SIZE, MAX_SIZE = 256, 4096
+MIN_SIZE, MAX_SIZE = int(ENGINE.option("size").low), int(ENGINE.option("size").high)
 #: Denoising steps: fewer is faster and rougher.
-MIN_STEPS, MAX_STEPS, DEFAULT_STEPS = 2, 100, 20
+_STEPS = ENGINE.option("steps")
+MIN_STEPS, MAX_STEPS, DEFAULT_STEPS = int(_STEPS.low), int(_STEPS.high), _STEPS.default
 #: Classifier-free guidance: 1 follows the motif as trained, more follows it more strictly (and less freely).
-MIN_GUIDANCE, MAX_GUIDANCE, DEFAULT_GUIDANCE = 1.0, 10.0, 2.0
+_GUIDANCE = ENGINE.option("guidance")
+MIN_GUIDANCE, MAX_GUIDANCE, DEFAULT_GUIDANCE = _GUIDANCE.low, _GUIDANCE.high, _GUIDANCE.default
 #: Blocks (periods of the pattern) across the artwork.
-MAX_REPEATS, DEFAULT_REPEATS = 16, 4
+MAX_REPEATS, DEFAULT_REPEATS = int(ENGINE.option("repeats").high), ENGINE.option("repeats").default
 #: Most cells :func:`sample_cells` draws in one call.
 MAX_BATCH = 512
 
@@ -311,47 +312,34 @@ def assemble(cell: np.ndarray, *, motif: str, size: int, repeats: int = DEFAULT_
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def model_dir(path: str | os.PathLike | None = None) -> Path:
-    """The model folder: ``path``, else ``$WORKSHOP_KIT_MOTIF_DIFFUSION_MODEL``, else :data:`DEFAULT_DIR`."""
-    if path is not None:
-        return Path(path).expanduser()
-    env = os.environ.get(ENV_VAR, "").strip()
-    return Path(env).expanduser() if env else DEFAULT_DIR
+def read_kit_config(path: str | os.PathLike | None = None) -> dict:
+    """The kit's own settings of a model folder (its motif families, encoding, training data), checked.
 
-
-def _check_folder(folder: Path) -> dict:
-    needed = (KIT_CONFIG, f"{UNET_DIR}/config.json", f"{UNET_DIR}/diffusion_pytorch_model.safetensors",
-              f"{SCHEDULER_DIR}/scheduler_config.json")
-    missing = [name for name in needed if not (folder / name).is_file()]
-    if missing:
-        raise MissingModelError(
-            f"No motif diffusion model in {folder} (missing: {', '.join(missing)}). Train one in about half an hour "
-            f"on a laptop CPU with: {TRAIN_COMMAND}",
-            f"Aucun modèle de diffusion de motifs dans {folder} (manquant : {', '.join(missing)}). Entraînez-en un "
-            f"en une demi-heure environ sur le processeur d'un portable avec : {TRAIN_COMMAND}",
-        )
+    Raises :class:`MissingModelError` when the folder holds no model, :class:`EngineUnavailableError` when it was
+    trained for other motif families or another encoding.
+    """
+    folder = MODEL.check(path)
     kit = json.loads((folder / KIT_CONFIG).read_text(encoding="utf-8"))
     if tuple(kit.get("classes", ())) != CLASSES or kit.get("representation") != REPRESENTATION \
             or int(kit.get("cell_px", 0)) != CELL_PX:
         raise EngineUnavailableError(
             f"The motif diffusion model in {folder} was trained for other motifs or another encoding "
-            f"(classes {kit.get('classes')}, {kit.get('representation')}). Train it again with: {TRAIN_COMMAND}",
+            f"(classes {kit.get('classes')}, {kit.get('representation')}). Train it again with: {MODEL.train_command}",
             f"Le modèle de diffusion de motifs de {folder} a été entraîné pour d'autres motifs. Entraînez-le de "
-            f"nouveau avec : {TRAIN_COMMAND}",
+            f"nouveau avec : {MODEL.train_command}",
         )
     return kit
 
 
-@functools.lru_cache(maxsize=4)
-def _load(folder: str, device: str):
+def _build(folder: Path, device: str):
     import torch
     from diffusers import DDPMScheduler, UNet2DModel
 
-    unet = UNet2DModel.from_pretrained(folder, subfolder=UNET_DIR, local_files_only=True)
+    kit = read_kit_config(folder)
+    unet = UNet2DModel.from_pretrained(str(folder), subfolder=UNET_DIR, local_files_only=True)
     unet.eval()
     unet.requires_grad_(False)
-    scheduler = DDPMScheduler.from_pretrained(folder, subfolder=SCHEDULER_DIR, local_files_only=True)
-    kit = json.loads((Path(folder) / KIT_CONFIG).read_text(encoding="utf-8"))
+    scheduler = DDPMScheduler.from_pretrained(str(folder), subfolder=SCHEDULER_DIR, local_files_only=True)
     return unet.to(torch.device(device)), dict(scheduler.config), kit
 
 
@@ -365,9 +353,7 @@ def load_model(*, path: str | os.PathLike | None = None, device: str | None = "a
     EngineUnavailableError
         When the weights were trained for other motif families or another encoding.
     """
-    folder = model_dir(path).resolve()
-    _check_folder(folder)
-    return _load(str(folder), resolve_device(device))
+    return shipped.load(MODEL.key, path, resolve_device(device), _build)
 
 
 @contextlib.contextmanager
@@ -493,7 +479,7 @@ def generate(
     progress : bool
         Show a progress bar over the denoising steps.
     model_path : path, optional
-        Model folder (default: :func:`model_dir`).
+        Model folder (default: the shipped model, see :data:`MODEL`).
 
     Returns
     -------
@@ -516,9 +502,9 @@ def generate(
     >>> result = generate(motif="moucharabieh", palette="chefchaouen", size=512, seed=0)  # doctest: +SKIP
     >>> result.save("mashrabiya.png")                                                     # doctest: +SKIP
     """
+    args = ENGINE.check(locals())
     motif, palette, steps, guidance, seed = _check_common(motif, palette, steps, guidance, seed)
-    size = check_int("size", size, MIN_SIZE, MAX_SIZE)
-    repeats = check_int("repeats", repeats, 1, MAX_REPEATS)
+    size, repeats = args["size"], args["repeats"]
     device = resolve_device(device)
     model = load_model(path=model_path, device=device)
 
@@ -533,8 +519,8 @@ def generate(
               "guidance": guidance, "grid": [repeats, max(1, round(repeats * a / b))],
               "group": FAMILIES[motif].group}
     kit = model[2]
-    result = ImageResult(engine=ENGINE, seed=seed, params=params, device=device, seconds=seconds, image=image,
-                         model={"name": ENGINE, "version": str(kit.get("version", "")),
+    result = ImageResult(engine=ENGINE.name, seed=seed, params=params, device=device, seconds=seconds, image=image,
+                         model={**MODEL.record(model_path), "version": str(kit.get("version", "")),
                                 "trained": str(kit.get("trained", ""))})
     if return_steps:
         return result, [colourise(_tile_levels(s[0], motif, 256), palette) for s in states]

@@ -52,6 +52,7 @@ import numpy as np
 
 from ..device import no_torch_device
 from ..palettes import PALETTES, get_palette
+from ..registry import ENGINES
 from ..results import ImageResult
 from ..validation import check_choice, check_int, resolve_seed
 
@@ -106,11 +107,11 @@ FAMILIES: dict[str, Family] = {
     )
 }
 
+ENGINE = ENGINES["motifs"]
 #: Smallest and largest side of a picture or unit tile, in pixels.
-MIN_SIZE = 64
-MAX_SIZE = 4096
+MIN_SIZE, MAX_SIZE = int(ENGINE.option("size").low), int(ENGINE.option("size").high)
 #: Most copies of the unit tile along each side.
-MAX_REPEATS = 16
+MAX_REPEATS = int(ENGINE.option("repeats").high)
 
 _SQ3 = math.sqrt(3.0)
 _HEX_COLS, _HEX_ROWS = 7, 4  # rectangular cells of the hexagonal lattice in the square tile of zellige12
@@ -222,9 +223,9 @@ def generate(
     >>> result.params["group"], result.image.shape
     ('p6m', (128, 128, 3))
     """
-    motif, palette, variant = _check_family(motif, palette, variant, name="motif")
-    size = check_int("size", size, MIN_SIZE, MAX_SIZE)
-    repeats = check_int("repeats", repeats, 1, MAX_REPEATS)
+    args = ENGINE.check(locals())
+    motif, palette, variant = _check_family(args["motif"], args["palette"], args["variant"], name="motif")
+    size, repeats = args["size"], args["repeats"]
     seed = resolve_seed(seed)
     device = no_torch_device(device)
 

@@ -15,14 +15,16 @@ import numpy as np
 from ..device import resolve_device
 from ..errors import MissingModelError, ParameterError
 from ..pretrained import get_spec, locate
+from ..registry import ENGINES
 from ..results import ImageResult
 from ..validation import check_float, check_int, check_prompt, resolve_seed
 
 MODEL_KEY = "sd-turbo"
 TAESD_KEY = "taesd"
 SAFETY_KEY = "sd-safety-checker"
-MIN_SIZE, MAX_SIZE = 64, 1024
-MAX_STEPS = 8
+ENGINE = ENGINES["sd-turbo"]
+MIN_SIZE, MAX_SIZE = int(ENGINE.option("size").low), int(ENGINE.option("size").high)
+MAX_STEPS = int(ENGINE.option("steps").high)
 
 
 @functools.lru_cache(maxsize=2)
@@ -86,13 +88,9 @@ def generate(*, prompt: str, image=None, strength: float = 0.5, steps: int = 1, 
         Check the picture with the Stable Diffusion safety checker; a flagged picture is replaced by a plain one and
         the result's notes say why. The booth always turns it on.
     """
-    text = check_prompt(prompt)
-    steps = check_int("steps", steps, 1, MAX_STEPS)
-    size = check_int("size", size, MIN_SIZE, MAX_SIZE)
-    if size % 8:
-        raise ParameterError("size", size, f"a multiple of 8 from {MIN_SIZE} to {MAX_SIZE}")
+    args = ENGINE.check(locals())
+    text, steps, size, strength = args["prompt"], args["steps"], args["size"], args["strength"]
     if image is not None:
-        strength = check_float("strength", strength, 0.1, 1.0)
         if strength * steps < 1:
             raise ParameterError("strength", strength, f"at least {1 / steps:.2f} with steps={steps}",
                                  reason="strength × steps must reach one whole step")

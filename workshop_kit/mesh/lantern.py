@@ -37,6 +37,7 @@ import numpy as np
 from ..device import no_torch_device
 from ..errors import ParameterError
 from ..palettes import PALETTES, get_palette
+from ..registry import ENGINES
 from ..results import MeshResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
 
@@ -47,15 +48,12 @@ __all__ = ["SHAPES", "MIN_BAR_MM", "MIN_HEIGHT_MM", "MAX_HEIGHT_MM", "MIN_DIAMET
 SHAPES = {"cylinder": 0, "hexagon": 6, "octagon": 8}
 #: Narrowest bar left between two openings, in millimetres.
 MIN_BAR_MM = 2.0
-MIN_HEIGHT_MM = 40.0
-MAX_HEIGHT_MM = 400.0
-MIN_DIAMETER_MM = 30.0
-MAX_DIAMETER_MM = 300.0
-MIN_WALL_MM = 1.2
-MAX_WALL_MM = 8.0
-MIN_OPENNESS = 0.05
-MAX_OPENNESS = 0.7
-MAX_REPEATS = 24
+ENGINE = ENGINES["lantern"]
+MIN_HEIGHT_MM, MAX_HEIGHT_MM = ENGINE.option("height_mm").low, ENGINE.option("height_mm").high
+MIN_DIAMETER_MM, MAX_DIAMETER_MM = ENGINE.option("diameter_mm").low, ENGINE.option("diameter_mm").high
+MIN_WALL_MM, MAX_WALL_MM = ENGINE.option("wall_mm").low, ENGINE.option("wall_mm").high
+MIN_OPENNESS, MAX_OPENNESS = ENGINE.option("openness").low, ENGINE.option("openness").high
+MAX_REPEATS = int(ENGINE.option("repeats").high)
 
 _CELL_MM = 0.9  # target size of a cell of the grid
 _MAX_COLUMNS = 900
@@ -135,23 +133,19 @@ def generate(
     >>> [round(float(e), 3) for e in result.mesh.extents]
     [50.0, 50.0, 60.0]
     """
+    args = ENGINE.check(locals())
     from ..image.motifs import FAMILIES
     from ..imageio_safe import load_image
     from .relief import line_distance, motif_period
 
-    if image is None:
-        motif = check_choice("motif", motif, FAMILIES)
-    shape = check_choice("shape", shape, SHAPES)
+    motif, shape = args["motif"], args["shape"]
     sides = SHAPES[shape]
-    height_mm = check_float("height_mm", height_mm, MIN_HEIGHT_MM, MAX_HEIGHT_MM)
-    diameter_mm = check_float("diameter_mm", diameter_mm, MIN_DIAMETER_MM, MAX_DIAMETER_MM)
-    wall_mm = check_float("wall_mm", wall_mm, MIN_WALL_MM, MAX_WALL_MM)
+    height_mm, diameter_mm, wall_mm = args["height_mm"], args["diameter_mm"], args["wall_mm"]
     if wall_mm > diameter_mm / 6:
         raise ParameterError("wall_mm", wall_mm, f"a number from {MIN_WALL_MM:g} to {diameter_mm / 6:.2f}",
                              reason=f"too thick for a diameter of {diameter_mm:g} mm")
-    openness = check_float("openness", openness, MIN_OPENNESS, MAX_OPENNESS)
+    openness, repeats = args["openness"], args["repeats"]
     if repeats is not None:
-        repeats = check_int("repeats", repeats, 1, MAX_REPEATS)
         if sides and repeats % sides and sides % repeats:
             raise ParameterError("repeats", repeats, ", ".join(str(r) for r in _polygon_repeats(sides)),
                                  reason=f"a {shape} has {sides} sides: a copy of the motif must cover whole sides, "

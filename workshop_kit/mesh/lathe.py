@@ -27,18 +27,17 @@ import numpy as np
 from ..device import no_torch_device
 from ..errors import ParameterError
 from ..palettes import PALETTES, get_palette
+from ..registry import ENGINES
 from ..results import MeshResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
 
 __all__ = ["PRESETS", "VesselPreset", "MIN_HEIGHT_MM", "MAX_HEIGHT_MM", "MIN_WALL_MM", "MAX_WALL_MM",
            "MIN_SEGMENTS", "MAX_SEGMENTS", "JITTER", "generate"]
 
-MIN_HEIGHT_MM = 20.0
-MAX_HEIGHT_MM = 600.0
-MIN_WALL_MM = 1.0
-MAX_WALL_MM = 20.0
-MIN_SEGMENTS = 16
-MAX_SEGMENTS = 512
+ENGINE = ENGINES["lathe"]
+MIN_HEIGHT_MM, MAX_HEIGHT_MM = ENGINE.option("height_mm").low, ENGINE.option("height_mm").high
+MIN_WALL_MM, MAX_WALL_MM = ENGINE.option("wall_mm").low, ENGINE.option("wall_mm").high
+MIN_SEGMENTS, MAX_SEGMENTS = int(ENGINE.option("segments").low), int(ENGINE.option("segments").high)
 #: How far the seed may move each control radius, as a fraction of it.
 JITTER = 0.08
 
@@ -168,7 +167,10 @@ def generate(
     >>> bool(result.mesh.volume > 0)
     True
     """
-    preset = check_choice("preset", preset, PRESETS)
+    args = ENGINE.check(locals())
+    preset, height_mm, wall_mm = args["preset"], args["height_mm"], args["wall_mm"]
+    segments, palette, band_motif, band_depth_mm = (args["segments"], args["palette"], args["band_motif"],
+                                                    args["band_depth_mm"])
     spec = PRESETS[preset]
     shortest = max(MIN_HEIGHT_MM, math.ceil(2 * MIN_WALL_MM * spec.height_mm / (spec.min_radius() * (1 - JITTER))))
     if height_mm is None:
@@ -178,19 +180,9 @@ def generate(
     thickest = min(MAX_WALL_MM, spec.min_radius() * scale * (1 - JITTER))
     if wall_mm is None:
         wall_mm = min(max(spec.wall_mm * min(max(scale, 0.3), 1.5), MIN_WALL_MM), thickest / 2)
-    else:
-        wall_mm = check_float("wall_mm", wall_mm, MIN_WALL_MM, MAX_WALL_MM)
-        if wall_mm >= thickest:
-            raise ParameterError("wall_mm", wall_mm, f"a number from {MIN_WALL_MM:g} to less than {thickest:.2f}",
-                                 reason=f"thicker than the narrowest radius of this {preset} ({thickest:.2f} mm)")
-    segments = check_int("segments", segments, MIN_SEGMENTS, MAX_SEGMENTS)
-    if palette is not None:
-        palette = check_choice("palette", palette, PALETTES)
-    if band_motif is not None:
-        from ..image.motifs import FAMILIES
-
-        band_motif = check_choice("band_motif", band_motif, FAMILIES)
-        band_depth_mm = check_float("band_depth_mm", band_depth_mm, 0.2, 10.0)
+    elif wall_mm >= thickest:
+        raise ParameterError("wall_mm", wall_mm, f"a number from {MIN_WALL_MM:g} to less than {thickest:.2f}",
+                             reason=f"thicker than the narrowest radius of this {preset} ({thickest:.2f} mm)")
     seed = resolve_seed(seed)
     device = no_torch_device(device)
 

@@ -28,17 +28,17 @@ import numpy as np
 from ..device import no_torch_device
 from ..errors import ParameterError
 from ..palettes import PALETTES, get_palette
+from ..registry import ENGINES
 from ..results import MeshResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
 
 __all__ = ["generate", "motif_period", "line_distance", "MIN_WIDTH_MM", "MAX_WIDTH_MM", "MIN_RESOLUTION",
            "MAX_RESOLUTION", "MAX_SMOOTH"]
 
-MIN_WIDTH_MM = 20.0
-MAX_WIDTH_MM = 600.0
-MIN_RESOLUTION = 16
-MAX_RESOLUTION = 1024
-MAX_SMOOTH = 10.0
+ENGINE = ENGINES["relief"]
+MIN_WIDTH_MM, MAX_WIDTH_MM = ENGINE.option("width_mm").low, ENGINE.option("width_mm").high
+MIN_RESOLUTION, MAX_RESOLUTION = int(ENGINE.option("resolution").low), int(ENGINE.option("resolution").high)
+MAX_SMOOTH = ENGINE.option("smooth").high
 #: Narrowest raised line, in millimetres: finer crests of the picture are widened to this (see ``generate``).
 MIN_RIDGE_MM = 2.0
 _MOTIF_REPEATS = 2  # copies of a motif's period across a relief
@@ -117,22 +117,13 @@ def generate(
     >>> [round(float(e), 3) for e in result.mesh.extents]
     [64.0, 30.968, 9.0]
     """
-    from ..image.motifs import FAMILIES
+    args = ENGINE.check({**locals(), "invert": bool(invert) if isinstance(invert, np.bool_) else invert})
     from ..imageio_safe import load_image
 
-    if image is not None and motif is not None:
-        raise ParameterError("motif", motif, "None when an image is given (carve either a picture or a motif)",
-                             reason="both an image and a motif were given")
-    if image is None:
-        motif = check_choice("motif", "zellige8" if motif is None else motif, FAMILIES)
-    width_mm = check_float("width_mm", width_mm, MIN_WIDTH_MM, MAX_WIDTH_MM)
-    depth_mm = check_float("depth_mm", depth_mm, 0.2, 50.0)
-    base_mm = check_float("base_mm", base_mm, 0.8, 50.0)
-    frame_mm = check_float("frame_mm", frame_mm, 0.0, width_mm / 4)
-    resolution = check_int("resolution", resolution, MIN_RESOLUTION, MAX_RESOLUTION)
-    if not isinstance(invert, (bool, np.bool_)):
-        raise ParameterError("invert", invert, "True or False")
-    smooth = check_float("smooth", smooth, 0.0, MAX_SMOOTH)
+    motif = ("zellige8" if args["motif"] is None else args["motif"]) if image is None else None
+    width_mm, depth_mm, base_mm = args["width_mm"], args["depth_mm"], args["base_mm"]
+    frame_mm = check_float("frame_mm", args["frame_mm"], 0.0, width_mm / 4)
+    resolution, invert, smooth = args["resolution"], args["invert"], args["smooth"]
     seed = resolve_seed(seed)
     device = no_torch_device(device)
     picture = load_image(image) if image is not None else None  # bounded before decoding

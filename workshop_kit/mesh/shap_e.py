@@ -29,6 +29,7 @@ import numpy as np
 from ..device import resolve_device
 from ..errors import ParameterError
 from ..pretrained import get_spec, locate
+from ..registry import ENGINES
 from ..results import MeshResult
 from ..validation import check_float, check_int, check_prompt, resolve_seed
 
@@ -37,11 +38,12 @@ __all__ = ["MODEL_KEY", "IMAGE_MODEL_KEY", "MIN_STEPS", "MAX_STEPS", "MIN_GRID",
 
 MODEL_KEY = "shap-e"
 IMAGE_MODEL_KEY = "shap-e-img2img"
-MIN_STEPS, MAX_STEPS = 4, 128
-MIN_GUIDANCE, MAX_GUIDANCE = 1.0, 30.0
+ENGINE = ENGINES["shap-e"]
+MIN_STEPS, MAX_STEPS = int(ENGINE.option("steps").low), int(ENGINE.option("steps").high)
+MIN_GUIDANCE, MAX_GUIDANCE = ENGINE.option("guidance_scale").low, ENGINE.option("guidance_scale").high
 #: Marching-cubes grid: the signed distance is evaluated at ``grid_size ** 3`` points (diffusers uses 128).
-MIN_GRID, MAX_GRID = 16, 256
-MIN_SIZE_MM, MAX_SIZE_MM = 10.0, 600.0
+MIN_GRID, MAX_GRID = int(ENGINE.option("grid_size").low), int(ENGINE.option("grid_size").high)
+MIN_SIZE_MM, MAX_SIZE_MM = ENGINE.option("size_mm").low, ENGINE.option("size_mm").high
 MIN_IMAGE_PIXELS = 16
 #: Parts smaller than this fraction of the mesh's faces are dropped as specks (a floating crumb cannot be printed).
 SPECK_FRACTION = 0.005
@@ -190,18 +192,17 @@ def generate(*, prompt: str | None = None, image=None, steps: int = 64, guidance
     MissingModelError
         When the weights are neither in the offline pack nor in the local cache.
     """
-    if (prompt is None) == (image is None):
+    args = ENGINE.check(locals())
+    if (prompt is None) == (image is None):  # one of them; the registry's check says which is wrong
         raise ParameterError("prompt", prompt if prompt is not None else None,
                              "a prompt or an image, exactly one of them",
                              reason="both were given" if prompt is not None else "neither was given")
-    text = check_prompt(prompt) if prompt is not None else None
+    text = args["prompt"]
     picture = _check_image(image) if image is not None else None
-    steps = check_int("steps", steps, MIN_STEPS, MAX_STEPS)
+    steps, grid_size, size_mm = args["steps"], args["grid_size"], args["size_mm"]
+    guidance_scale = args["guidance_scale"]
     if guidance_scale is None:
         guidance_scale = 15.0 if text is not None else 3.0
-    guidance_scale = check_float("guidance_scale", guidance_scale, MIN_GUIDANCE, MAX_GUIDANCE)
-    grid_size = check_int("grid_size", grid_size, MIN_GRID, MAX_GRID)
-    size_mm = check_float("size_mm", size_mm, MIN_SIZE_MM, MAX_SIZE_MM)
     seed = resolve_seed(seed)
     device = resolve_device(device)
     key = MODEL_KEY if text is not None else IMAGE_MODEL_KEY

@@ -11,7 +11,7 @@ family of pots that change little by little, each of which can be turned into a 
 
 The model was trained by :mod:`workshop_kit.mesh.train_shapes` on outlines this module makes
 (:func:`make_profiles`: the lathe presets with random nudges, blends between them, random smooth outlines); its
-files are in ``assets/models/shape-space`` (see ``MODEL_CARD.md`` there, with its error on held-out outlines
+files are in ``workshop_kit/models/shape-space`` (see ``MODEL_CARD.md`` there, with its error on held-out outlines
 against a PCA of the same size). It is read once per folder and kept (:func:`load_model`).
 
 The tagine's profile is its whole silhouette, dish and lid in one outline up to the knob: in the shape space it is
@@ -37,9 +37,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import shipped
 from ..device import no_torch_device
 from ..errors import MissingModelError, ParameterError
 from ..palettes import PALETTES
+from ..registry import ENGINES
 from ..results import MeshResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
 from .lathe import PRESETS
@@ -49,13 +51,12 @@ __all__ = [
     "LATENT_DIM",
     "MIN_RADIUS",
     "MAX_RADIUS",
-    "DEFAULT_DIR",
+    "MODEL",
     "PRESET_OUTLINES",
     "preset_profile",
     "profile_from_points",
     "make_profiles",
     "check_profile",
-    "model_dir",
     "bspline_basis",
     "build_network",
     "ShapeModel",
@@ -76,13 +77,11 @@ N_POINTS = 64
 LATENT_DIM = 6
 #: Smallest and largest radius of a profile, as a fraction of the height.
 MIN_RADIUS, MAX_RADIUS = 0.03, 2.5
-#: Where the shipped model lives: ``assets/models/shape-space`` at the root of the project.
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "assets" / "models" / "shape-space"
-#: Environment variable naming another model folder.
-ENV_VAR = "WORKSHOP_KIT_SHAPE_MODEL"
+#: The shipped model (package data; ``$WORKSHOP_KIT_SHAPE_MODEL`` names another folder).
+MODEL = shipped.SHIPPED["shape-space"]
+ENGINE = ENGINES["shape-space"]
 WEIGHTS_FILE, CONFIG_FILE, BASELINE_FILE = "model.safetensors", "config.json", "baseline.safetensors"
 METRICS_FILE, CARD_FILE = "metrics.json", "MODEL_CARD.md"
-TRAIN_COMMAND = "python -m workshop_kit.mesh.train_shapes"
 
 _CONTROL_POINTS = 25  # control points handed to the lathe's spline when a profile becomes a vessel
 _MAX_BLEND = 64  # most profiles interpolate() returns
@@ -247,14 +246,6 @@ def _short(value: object) -> object:
 # ------------------------------------------------------------------------------------------------------------ model
 
 
-def model_dir(path: str | os.PathLike | None = None) -> Path:
-    """The model folder: ``path``, else ``$WORKSHOP_KIT_SHAPE_MODEL``, else :data:`DEFAULT_DIR`."""
-    if path is not None:
-        return Path(path).expanduser()
-    env = os.environ.get(ENV_VAR, "").strip()
-    return Path(env).expanduser() if env else DEFAULT_DIR
-
-
 def bspline_basis(n_points: int, n_basis: int) -> np.ndarray:
     """``(n_points, n_basis)`` clamped uniform cubic B-splines on [0, 1]: smooth bumps that add up to 1."""
     degree = 3
@@ -349,29 +340,23 @@ class ShapeModel:
         return np.clip(np.exp((x @ comps.T) @ comps + mean), MIN_RADIUS, MAX_RADIUS)
 
 
-@functools.lru_cache(maxsize=2)
-def load_model(folder: str) -> ShapeModel:
-    """Read the autoencoder from ``folder`` (cached: read once, then reused). Runs on the CPU: it is tiny."""
+def _build(folder: Path, device: str) -> ShapeModel:
     from safetensors.torch import load_file
 
-    path = Path(folder)
-    config = json.loads((path / CONFIG_FILE).read_text(encoding="utf-8"))
+    config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
     net = build_network(config)
-    net.load_state_dict(load_file(str(path / WEIGHTS_FILE)))
+    net.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
     net.eval()
-    baseline = {k: v.numpy().astype(np.float64) for k, v in load_file(str(path / BASELINE_FILE)).items()}
-    return ShapeModel(net, config, baseline, path)
+    baseline = {k: v.numpy().astype(np.float64) for k, v in load_file(str(folder / BASELINE_FILE)).items()}
+    return ShapeModel(net, config, baseline, folder)
 
 
-def _model(model_path=None) -> ShapeModel:
-    folder = model_dir(model_path)
-    if not ((folder / WEIGHTS_FILE).is_file() and (folder / CONFIG_FILE).is_file()):
-        raise MissingModelError(
-            f"the shape-space model is not in {folder} (no {WEIGHTS_FILE} or {CONFIG_FILE}); train it with "
-            f"`{TRAIN_COMMAND}`",
-            f"le modèle d'espace de formes n'est pas dans {folder} ({WEIGHTS_FILE} ou {CONFIG_FILE} manquant) ; "
-            f"entraînez-le avec `{TRAIN_COMMAND}`")
-    return load_model(str(folder.resolve()))
+def load_model(path: str | os.PathLike | None = None) -> ShapeModel:
+    """The autoencoder in ``path`` (default: the shipped one), read once and reused. Runs on the CPU: it is tiny.
+
+    Raises :class:`MissingModelError` when the folder holds no model, with the command that trains one.
+    """
+    return shipped.load(MODEL.key, path, "cpu", _build)
 
 
 def _check_latent(z, model: ShapeModel, name: str = "z") -> np.ndarray:
@@ -402,7 +387,7 @@ def encode(profile, *, model_path=None) -> np.ndarray:
     numpy.ndarray
         ``(latent_dim,)``, or ``(m, latent_dim)`` for ``m`` profiles.
     """
-    model = _model(model_path)
+    model = load_model(model_path)
     if not isinstance(profile, str):
         try:
             rows = np.asarray(profile, dtype=np.float64)
@@ -415,7 +400,7 @@ def encode(profile, *, model_path=None) -> np.ndarray:
 
 def decode(z, *, model_path=None) -> np.ndarray:
     """The profile of a latent vector (or of each row of an array of them): smooth, positive, foot first."""
-    model = _model(model_path)
+    model = load_model(model_path)
     arr = _check_latent(z, model)
     out = model.decode(np.atleast_2d(arr))
     return out[0] if arr.ndim == 1 else out
@@ -438,7 +423,7 @@ def interpolate(a, b, n: int = 7, *, model_path=None) -> np.ndarray:
     """
     n = check_int("n", n, 2, _MAX_BLEND)
     pa, pb = check_profile(a, "a"), check_profile(b, "b")
-    model = _model(model_path)
+    model = load_model(model_path)
     za, zb = model.encode(np.stack([pa, pb]))
     w = np.linspace(0.0, 1.0, n)[:, None]
     return model.decode((1 - w) * za + w * zb)
@@ -452,7 +437,7 @@ def sample(n: int = 1, *, seed: int | None = None, spread: float = 1.0, model_pa
     n = check_int("n", n, 1, 1024)
     spread = check_float("spread", spread, 0.0, 3.0)
     seed = resolve_seed(seed)
-    model = _model(model_path)
+    model = load_model(model_path)
     rng = np.random.default_rng(seed)
     mean = np.asarray(model.config["latent_mean"])
     std = np.asarray(model.config["latent_std"])
@@ -563,14 +548,15 @@ def generate(*, a: str | None = None, b: str | None = None, mix: float = 0.5, sp
     model_path : path, optional
         Another model folder.
     """
+    args = ENGINE.check(locals())
+    a, b, mix, spread = args["a"], args["b"], args["mix"], args["spread"]
     if (a is None) != (b is None):
         raise ParameterError("b" if b is None else "a", None,
                              "two presets to blend, or neither (a shape drawn by the seed)")
-    mix = check_float("mix", mix, 0.0, 1.0)
     seed = resolve_seed(seed)
     device = no_torch_device(device)
     start = time.perf_counter()
-    model = _model(model_path)
+    model = load_model(model_path)
     if a is None:
         profile = sample(1, seed=seed, spread=spread, model_path=model_path)[0]
         source = {"spread": check_float("spread", spread, 0.0, 3.0)}

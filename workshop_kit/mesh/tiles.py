@@ -31,6 +31,7 @@ import numpy as np
 
 from ..device import no_torch_device
 from ..palettes import PALETTES, get_palette
+from ..registry import ENGINES
 from ..results import MeshResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
 
@@ -39,6 +40,7 @@ __all__ = ["MOTIFS", "MIN_PIECE_MM", "generate"]
 #: Motif families cut into pieces: the zellige families whose unit tile is square.
 MOTIFS = ("zellige8", "zellige10", "zellige16")
 #: Narrowest part of a piece, in millimetres: star points are rounded to this width, thinner slivers left out.
+ENGINE = ENGINES["tiles"]
 MIN_PIECE_MM = 1.6
 _SIMPLIFY_PX = 0.3  # tolerance of the outline simplification, in pixels
 
@@ -96,14 +98,11 @@ def generate(
     >>> round(float(result.mesh.extents[2]), 3)
     6.0
     """
+    args = ENGINE.check(locals())
     from ..image import motifs
 
-    motif = check_choice("motif", motif, MOTIFS)
-    palette = check_choice("palette", palette, PALETTES)
-    tile_mm = check_float("tile_mm", tile_mm, 30.0, 300.0)
-    thickness_mm = check_float("thickness_mm", thickness_mm, 1.5, 30.0)
-    gap_mm = check_float("gap_mm", gap_mm, 0.2, 3.0)
-    resolution = check_int("resolution", resolution, 256, 1024)
+    motif, palette, tile_mm = args["motif"], args["palette"], args["tile_mm"]
+    thickness_mm, gap_mm, resolution = args["thickness_mm"], args["gap_mm"], args["resolution"]
     seed = resolve_seed(seed)
     device = no_torch_device(device)
 

@@ -3,7 +3,7 @@
 The model reads and writes the words of :mod:`workshop_kit.music.tokens` (degrees, octaves, durations, bar lines),
 so what it writes fits any tonic and any scale: :meth:`Melody.place` plays it in major, Hijaz, Bayati or the Gnawa
 pentatonic. It was trained on European (and some Chinese) folk tunes that ``music21`` ships, by
-:mod:`workshop_kit.music.train_melody`; see ``assets/models/melody/MODEL_CARD.md``.
+:mod:`workshop_kit.music.train_melody`; see ``workshop_kit/models/melody/MODEL_CARD.md``.
 
 >>> from workshop_kit.music.melody_model import sample
 >>> melody = sample(n_tokens=64, seed=0)              # doctest: +SKIP
@@ -30,15 +30,16 @@ from typing import Any
 from ..device import resolve_device
 from ..errors import EngineUnavailableError, MissingModelError, ParameterError
 from ..validation import check_float, check_int, resolve_seed
+from .. import shipped
+from ..registry import ENGINES
 from . import tokens as tok
 
 __all__ = [
-    "DEFAULT_DIR",
+    "MODEL",
     "MAX_TOKENS",
     "Melody",
     "NGramModel",
     "make_config",
-    "model_dir",
     "load_model",
     "load_baselines",
     "sample",
@@ -47,10 +48,9 @@ __all__ = [
     "evaluate",
 ]
 
-#: Where the shipped model lives: ``assets/models/melody`` at the root of the project.
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "assets" / "models" / "melody"
-#: Environment variable naming another model folder.
-ENV_VAR = "WORKSHOP_KIT_MELODY_MODEL"
+#: The shipped model: its folder of package data, its licence, ``$WORKSHOP_KIT_MELODY_MODEL`` for another one.
+MODEL = shipped.SHIPPED["melody"]
+ENGINE = ENGINES["melody-model"]
 #: Most tokens :func:`sample` writes in one call.
 MAX_TOKENS = 1024
 #: Most a temperature may be.
@@ -59,7 +59,6 @@ MAX_TEMPERATURE = 5.0
 WEIGHTS_FILE, CONFIG_FILE, VOCAB_FILE = "model.safetensors", "config.json", "vocab.json"
 BASELINES_FILE, METRICS_FILE, CARD_FILE = "baselines.json", "metrics.json", "MODEL_CARD.md"
 HELDOUT_FILE = "heldout_sample.txt"
-TRAIN_COMMAND = "workshop-kit train melody  (or: python -m workshop_kit.music.train_melody)"
 
 
 def make_config(*, n_embd: int = 192, n_layer: int = 4, n_head: int = 4, n_positions: int = 512,
@@ -75,49 +74,30 @@ def make_config(*, n_embd: int = 192, n_layer: int = 4, n_head: int = 4, n_posit
     )
 
 
-def model_dir(path: str | os.PathLike | None = None) -> Path:
-    """The model folder: ``path``, else ``$WORKSHOP_KIT_MELODY_MODEL``, else :data:`DEFAULT_DIR`."""
-    if path is not None:
-        return Path(path).expanduser()
-    env = os.environ.get(ENV_VAR, "").strip()
-    return Path(env).expanduser() if env else DEFAULT_DIR
+def _build(folder: Path, device: str):
+    """Read the model in ``folder`` (checked by :meth:`~workshop_kit.shipped.ShippedModel.check`) onto ``device``."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import GPT2Config, GPT2LMHeadModel
 
-
-def _check_folder(folder: Path) -> None:
-    missing = [name for name in (WEIGHTS_FILE, CONFIG_FILE, VOCAB_FILE) if not (folder / name).is_file()]
-    if missing:
-        raise MissingModelError(
-            f"No melody model in {folder} (missing: {', '.join(missing)}). Train one in about 15 minutes on a "
-            f"laptop CPU with: {TRAIN_COMMAND}",
-            f"Aucun modèle de mélodie dans {folder} (manquant : {', '.join(missing)}). Entraînez-en un en "
-            f"15 minutes environ sur le processeur d'un portable avec : {TRAIN_COMMAND}",
-        )
     vocab = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
     if tuple(vocab.get("tokens", ())) != tok.VOCAB:
         raise EngineUnavailableError(
             f"The melody model in {folder} was trained with another vocabulary (tokenizer version "
             f"{vocab.get('tokenizer_version')}, this kit: {tok.TOKENIZER_VERSION}). "
-            f"Train it again with: {TRAIN_COMMAND}",
+            f"Train it again with: {MODEL.train_command}",
             f"Le modèle de mélodie de {folder} a été entraîné avec un autre vocabulaire. Entraînez-le de nouveau "
-            f"avec : {TRAIN_COMMAND}",
+            f"avec : {MODEL.train_command}",
         )
-
-
-@functools.lru_cache(maxsize=4)
-def _load(folder: str, device: str):
-    import torch
-    from safetensors.torch import load_file
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    config = GPT2Config.from_json_file(str(Path(folder) / CONFIG_FILE))
+    config = GPT2Config.from_json_file(str(folder / CONFIG_FILE))
     model = GPT2LMHeadModel(config)
-    state = {k: v.float() for k, v in load_file(str(Path(folder) / WEIGHTS_FILE)).items()}
+    state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     missing = [k for k in missing if k != "lm_head.weight"]  # tied to the token embedding
     if missing or unexpected:
         raise EngineUnavailableError(
             f"The melody weights in {folder} do not match their config (missing {missing[:3]}, unexpected "
-            f"{unexpected[:3]}). Train the model again with: {TRAIN_COMMAND}")
+            f"{unexpected[:3]}). Train the model again with: {MODEL.train_command}")
     model.tie_weights()
     model.eval()
     model.requires_grad_(False)
@@ -132,9 +112,7 @@ def load_model(*, path: str | os.PathLike | None = None, device: str | None = "a
     MissingModelError
         When the folder lacks the weights, with the command that trains them.
     """
-    folder = model_dir(path).resolve()
-    _check_folder(folder)
-    return _load(str(folder), resolve_device(device))
+    return shipped.load(MODEL.key, path, resolve_device(device), _build)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -193,11 +171,11 @@ class NGramModel:
 
 def load_baselines(*, path: str | os.PathLike | None = None) -> dict[str, NGramModel]:
     """The unigram and bigram baselines saved beside the model (fitted on the same training split)."""
-    folder = model_dir(path)
+    folder = MODEL.folder(path)
     file = folder / BASELINES_FILE
     if not file.is_file():
-        raise MissingModelError(f"No {BASELINES_FILE} in {folder}. Train the melody model with: {TRAIN_COMMAND}",
-                                f"Pas de {BASELINES_FILE} dans {folder}. Entraînez le modèle avec : {TRAIN_COMMAND}")
+        raise MissingModelError(f"No {BASELINES_FILE} in {folder}. Train the melody model with: {MODEL.train_command}",
+                                f"Pas de {BASELINES_FILE} dans {folder}. Entraînez le modèle avec : {MODEL.train_command}")
     data = json.loads(file.read_text(encoding="utf-8"))
     return {name: NGramModel.from_dict(data[name]) for name in ("unigram", "bigram")}
 
@@ -418,7 +396,7 @@ def sample(*, n_tokens: int = 256, temperature: float = 1.0, top_k: int | None =
     device : str
         ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"mps"``.
     path : path, optional
-        Model folder (default: :func:`model_dir`).
+        Model folder (default: the shipped model, see :data:`MODEL`).
 
     Returns
     -------
@@ -693,6 +671,7 @@ def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tem
         Another melody model folder, such as one :func:`workshop_kit.music.finetune.finetune` wrote from your own
         tunes (default: the shipped model, or the folder named by ``WORKSHOP_KIT_MELODY_MODEL``).
     """
+    ENGINE.check(locals())
     import numpy as np
 
     from ..device import resolve_device
@@ -730,15 +709,6 @@ def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tem
               "model_path": None if model_path is None else str(model_path)}
     return AudioResult(engine="melody-model", seed=seed, params=params, device=device,
                        seconds=time.perf_counter() - began, audio=render_piece(score, piece), sample_rate=SAMPLE_RATE,
-                       score=score, model=_model_record(model_path))
+                       score=score, model=MODEL.record(model_path))
 
 
-def _model_record(path: str | os.PathLike | None = None) -> dict:
-    """The provenance of the weights used: their file's sha256 stands for the revision."""
-    from ..files import sha256_file
-
-    folder = model_dir(path)
-    shipped = folder.resolve() == DEFAULT_DIR.resolve()
-    return {"id": "workshop-kit/melody" if shipped else "workshop-kit/melody (fine-tuned)", "revision": "sha256:" + sha256_file(folder / "model.safetensors")[:16],
-            "licence": "non-commercial, like the Essen encodings it learnt from (see MODEL_CARD.md)",
-            "commercial_use": False, "path": str(folder)}

@@ -14,11 +14,13 @@ import numpy as np
 
 from ..device import resolve_device
 from ..pretrained import get_spec, locate
+from ..registry import ENGINES
 from ..results import AudioResult
 from ..validation import check_float, check_prompt, resolve_seed
 
 MODEL_KEY = "musicgen-small"
-MAX_SECONDS = 30.0
+ENGINE = ENGINES["musicgen"]
+MAX_SECONDS = ENGINE.option("seconds").high
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,10 +72,9 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
     model_path : path, optional
         A folder to load from instead of the offline pack or cache.
     """
-    text = check_prompt(prompt)
-    seconds = check_float("seconds", seconds, 1.0, MAX_SECONDS)
-    guidance_scale = check_float("guidance_scale", guidance_scale, 1.0, 10.0)
-    temperature = check_float("temperature", temperature, 0.05, 2.0)
+    args = ENGINE.check(locals())
+    text, seconds = args["prompt"], args["seconds"]
+    guidance_scale, temperature = args["guidance_scale"], args["temperature"]
     seed = resolve_seed(seed)
     device = resolve_device(device)
     folder = str(locate(MODEL_KEY, model_path=model_path))

@@ -25,6 +25,7 @@ import time
 import numpy as np
 
 from ..device import no_torch_device
+from ..registry import ENGINES
 from ..results import AudioResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
 from .render import SAMPLE_RATE, render
@@ -33,6 +34,7 @@ from .theory import DRUMS, INSTRUMENTS, RHYTHMS, SCALES, TONICS, Rhythm, Scale
 
 __all__ = ["generate", "compose", "OPTIONS"]
 
+ENGINE = ENGINES["rules"]
 #: The options of :func:`generate` and what each accepts, for forms, the booth and ``--help``.
 OPTIONS = {
     "scale": tuple(SCALES),
@@ -337,6 +339,7 @@ def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tem
     EngineUnavailableError
         When tinysoundfont or the SoundFont is missing.
     """
+    ENGINE.check(locals())
     began = time.perf_counter()
     piece = check_piece(scale=scale, rhythm=rhythm, bars=bars, tempo=tempo, tonic=tonic)
     seed = resolve_seed(seed)
