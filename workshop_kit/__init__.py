@@ -24,7 +24,7 @@ from .errors import (
 )
 
 _SUBMODULES = ("music", "image", "mesh", "palettes", "presets", "device", "results", "files", "doctor", "bench", "booth",
-               "i18n", "pretrained", "validation", "imageio_safe")
+               "i18n", "pretrained", "shipped", "registry", "validation", "imageio_safe")
 
 __all__ = [
     "__version__",
@@ -37,9 +37,26 @@ __all__ = [
     *_SUBMODULES,
 ]
 
-if TYPE_CHECKING:  # pragma: no cover
-    from . import (bench, booth,  # noqa: F401 device, doctor, files, i18n, image, imageio_safe, mesh, music, palettes, presets,
-                   pretrained, results, validation)
+if TYPE_CHECKING:  # pragma: no cover - what IDEs and type checkers see; at run time each loads on first use
+    from . import (  # noqa: F401
+        bench,
+        booth,
+        device,
+        doctor,
+        files,
+        i18n,
+        image,
+        imageio_safe,
+        mesh,
+        music,
+        palettes,
+        presets,
+        pretrained,
+        registry,
+        results,
+        shipped,
+        validation,
+    )
 
 
 def __getattr__(name: str):

@@ -25,7 +25,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..device import resolve_device
 from ..errors import EngineUnavailableError, MissingModelError, ParameterError
@@ -33,6 +33,9 @@ from ..validation import check_float, check_int, resolve_seed
 from .. import shipped
 from ..registry import ENGINES
 from . import tokens as tok
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..results import AudioResult
 
 __all__ = [
     "MODEL",
@@ -646,7 +649,8 @@ def _meter_for(rhythm) -> str:
 
 def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tempo: float | None = None,
              tonic: str = "D", temperature: float = 1.0, top_k: int | None = None, motif: object = None,
-             seed: int | None = None, device: str | None = "auto", model_path: str | os.PathLike | None = None):
+             seed: int | None = None, device: str | None = "auto",
+             model_path: str | os.PathLike | None = None) -> AudioResult:
     """A melody written by the melody model, placed in ``scale``, arranged over ``rhythm`` and rendered.
 
     The model writes scale degrees; the kit places them in the scale or maqam (quarter tones included), then the
