@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import socket
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -27,18 +28,14 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def booth(tmp_path_factory):
-    from workshop_kit.booth import build_booth
-
-    from workshop_kit.booth import launch_options
+    from workshop_kit.booth import serve_booth
 
     out = tmp_path_factory.mktemp("booth")
-    demo = build_booth(output_dir=out)
-    port = _free_port()
-    demo.launch(**launch_options(prevent_thread_lock=True, server_port=port, quiet=True))
+    running = serve_booth(port=_free_port(), root=out, background=True, log_folder=out.parent / "logs")
     try:
-        yield demo, f"http://127.0.0.1:{port}/", out
+        yield running, running.url + "/", out
     finally:
-        demo.close()
+        running.close()
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +69,7 @@ def test_music_endpoint(client, booth):
     assert Path(mid[0]).read_bytes()[:4] == b"MThd"
     assert Path(audio).is_file()
     # written through result.save(): the provenance sidecar is in the call's folder
-    assert list(booth[2].glob("music-*/*.wav.json"))
+    assert list(booth[2].glob("studio/music-*/*.wav.json"))
 
 
 @pytest.mark.slow
@@ -150,9 +147,10 @@ def test_demo_app_imports_without_launching():
 
 
 def test_booth_binds_localhost_by_default():
-    from workshop_kit.booth import launch_booth, launch_options
+    from workshop_kit.booth import launch_booth, launch_options, serve_booth
 
     assert inspect.signature(launch_booth).parameters["host"].default == "127.0.0.1"
+    assert inspect.signature(serve_booth).parameters["host"].default == "127.0.0.1"
     options = launch_options()
     assert options["server_name"] == "127.0.0.1" and options["share"] is False
 
@@ -314,15 +312,12 @@ def test_an_uploaded_sound_is_analysed(client, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("problem, lang, wording", [
-    ("oversize", "fr", "trop gros"),
     ("corrupt", "en", "cannot be read as audio"),
     ("too long", "fr", "plus de 60 s"),
 ])
 def test_a_bad_upload_gets_an_error_and_the_booth_stays_up(client, booth, tmp_path, problem, lang, wording):
     path = tmp_path / "visitor.wav"
-    if problem == "oversize":
-        path.write_bytes(b"RIFF" + bytes(21 * 2**20))
-    elif problem == "corrupt":
+    if problem == "corrupt":
         path.write_bytes(b"RIFF\x00\x01not really a wave file" * 50)
     else:
         _tone(path, seconds=61)
@@ -338,6 +333,23 @@ def test_uploads_are_bounded_at_the_door():
     from workshop_kit.booth import launch_options
 
     assert launch_options()["max_file_size"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang, wording", [("fr", "trop gros"), ("ar", "كبير جدًا"), ("en", "too big")])
+def test_an_oversize_upload_is_refused_at_the_door_in_the_visitors_language(booth, lang, wording):
+    import json
+
+    _, url, _ = booth
+    body = b"--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.wav\"\r\n\r\n" + bytes(21 * 2**20)
+    request = urllib.request.Request(url + "gradio_api/upload", data=body, method="POST",
+                                     headers={"Content-Type": "multipart/form-data; boundary=x",
+                                              "Accept-Language": f"{lang},en;q=0.5"})
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=30)
+    assert info.value.code == 413
+    assert wording in json.loads(info.value.read())["error"]
+    assert _get(url) == 200
 
 
 # --------------------------------------------------------------------------------------------------------------------

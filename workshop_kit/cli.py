@@ -178,10 +178,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON (for a trainer to collect)")
     p.add_argument("--quick", action="store_true", help="small generations only (faster, timings not representative)")
 
-    p = sub.add_parser("booth", help="serve the booth (Gradio) on this machine")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 to serve the booth network)")
+    p = sub.add_parser("booth", help="serve the booth: the visitor page at /, the trainer's studio at /studio")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this computer only)")
     p.add_argument("--port", type=_ranged_int(1024, 65535, "port"), default=7860, help="port (default 7860)")
     p.add_argument("--lang", default="fr", choices=list(LANGS), help="interface language (default fr)")
+    p.add_argument("--lan", action="store_true",
+                   help="serve the booth's network too, so that phones open the QR codes (never a share link)")
+    p.add_argument("--public-url", default=None,
+                   help="the address phones reach the booth at, for the QR codes (default: found on the network)")
+    p.add_argument("--kiosk", action="store_true", help="the visitor page only: no studio, no uploads")
+    p.add_argument("--idle-seconds", type=_ranged_int(10, 3600, "idle-seconds"), default=None,
+                   help="seconds without a touch before the visitor page starts over (default 90)")
+    p.add_argument("--folder", default=None,
+                   help="the booth's own folder, emptied at start and stop (default: $WORKSHOP_KIT_BOOTH_DIR or the "
+                        "kit's cache)")
+    p.add_argument("--print-unit", action="store_true",
+                   help="print a systemd unit that restarts the booth if it stops, then exit")
+    p.add_argument("--open-kiosk", action="store_true",
+                   help="also open the visitor page full screen in Chromium (Debian's chromium)")
 
     for modality, what in (("image", "make a picture"), ("music", "compose and render a piece (audio + MIDI)"),
                            ("mesh", "make a 3D object (GLB + STL + a preview picture)")):
@@ -345,6 +359,25 @@ def _generate(args) -> int:
     return EXIT_OK
 
 
+def _booth(args) -> int:
+    from .booth import kiosk
+
+    if args.public_url is not None and not args.public_url.startswith(("http://", "https://")):
+        raise _UsageError(f"workshop-kit booth: --public-url={args.public_url!r} is not an address such as "
+                          "http://192.168.1.20:7860")
+    if args.print_unit:
+        print(kiosk.systemd_unit(port=args.port, lang=args.lang, lan=args.lan, kiosk=args.kiosk,
+                                 public_url=args.public_url))
+        return EXIT_OK
+    from .booth import serve_booth
+
+    if args.open_kiosk:
+        kiosk.open_later(f"http://127.0.0.1:{args.port}/", lang=args.lang)
+    serve_booth(host=args.host, port=args.port, lang=args.lang, lan=args.lan, public_url=args.public_url,
+                studio=not args.kiosk, idle_seconds=args.idle_seconds, root=args.folder)
+    return EXIT_OK
+
+
 def _engines(args) -> int:
     from .registry import ENGINES, markdown_table
 
@@ -424,10 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return doctor_main(as_json=args.json, quick=args.quick)
         if args.command == "booth":
-            from .booth import launch_booth
-
-            launch_booth(host=args.host, port=args.port, lang=args.lang)
-            return EXIT_OK
+            return _booth(args)
         if args.command == "walk":
             from .image.walk import WalkResult, latent_walk
 

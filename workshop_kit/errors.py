@@ -35,6 +35,21 @@ class WorkshopKitError(Exception):
         return {"fr": self.message_fr, "ar": self.message_ar}.get(lang, self.message_en)
 
 
+class _Shown(str):
+    """A long value cut for a message: its repr is the cut text itself, ending in an ellipsis."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _short(value: object, limit: int = 60) -> object:
+    """``value`` as a message shows it: a long text or repr is cut (a 100 kB value is not echoed back)."""
+    text = repr(value)
+    if len(text) <= limit:
+        return value
+    return _Shown(text[: limit - 1] + "…")
+
+
 def _fmt_allowed(allowed: Iterable[object] | str) -> str:
     if isinstance(allowed, str):
         return allowed
@@ -52,6 +67,7 @@ class ParameterError(WorkshopKitError, ValueError):
 
     def __init__(self, name: str, value: object, allowed: Iterable[object] | str, reason: str | None = None, *,
                  allowed_fr: str | None = None, reason_fr: str | None = None):
+        original, value = value, _short(value)
         allowed_text = _fmt_allowed(allowed)
         allowed_fr = allowed_fr or allowed_text
         reason_fr = reason_fr or reason
@@ -64,7 +80,7 @@ class ParameterError(WorkshopKitError, ValueError):
             ar = f"{name}={value!r}: {reason}؛ القيم الممكنة: {allowed_text}"
         super().__init__(en, fr, ar)
         self.name = name
-        self.value = value
+        self.value = original
         self.allowed = allowed_text
 
 

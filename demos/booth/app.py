@@ -1,18 +1,18 @@
-"""The booth demo: a city, a tap, and a piece of music, a picture or a 3D object to take home.
+"""The booth demo: tap a city, get its music, picture and 3D object, take them home on your phone.
 
-Run ``python demos/booth/app.py`` and open http://127.0.0.1:7860. The page is built by
-:func:`workshop_kit.booth.build_booth`; importing this file builds it without serving it.
+Run ``python demos/booth/app.py`` and open http://127.0.0.1:7860 (add ``--lan`` to ``workshop-kit booth`` to let
+phones on the booth's network open the QR codes). The pages are built by :func:`workshop_kit.booth.build_booth`;
+importing this file builds them without serving them.
 
-Three studios, each offering the engines this machine can run: music (composition rules, the melody model; MusicGen
-when its weights are here), with a piano roll, a spectrogram and an analysis of your own sound; images (generative
-art, exact motifs, the motif diffusion model once trained; SD-Turbo with its safety checker when its weights are
-here); 3D (pottery, lanterns, bas-reliefs, zellige tiles, a blend of two pots; Shap-E only where it is quick enough),
-with a preview and whether the object prints. The "À propos" box lists the engines and the licences of the models.
+The visitor page (``/``): big city tiles in French, Arabic and English; one tap makes the city's trio with the
+embedded engines, shown together (a player, a picture, a turning 3D view) with a QR code to a download page of its
+own. The trainer's studio (``/studio``): the three studios with every option, the analysis of your own sound, and the
+"À propos" box with the engines and the licences of the models.
 """
 
-from workshop_kit.booth import build_booth, launch_options
+from workshop_kit.booth import build_booth, serve_booth
 
 demo = build_booth()
 
 if __name__ == "__main__":
-    demo.launch(**launch_options(server_name="127.0.0.1", server_port=7860))
+    serve_booth(host="127.0.0.1", port=7860)

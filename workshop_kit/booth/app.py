@@ -19,6 +19,8 @@ Nothing heavy happens at import: engines are imported when the page is built, an
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,9 @@ import gradio as gr
 from ..i18n import DEFAULT_LANG, LANG_NAMES, LANGS, check_lang, is_rtl, t
 from ..presets import CITIES
 from .common import CallFolders, Offers, city_choices, find_offers, lang_or_default
+from .share import FONT_CSS
 from .studio import QUEUE, Page, Wiring, studio_tabs
+from .visitor import VISITOR_CSS
 
 __all__ = ["build_booth", "launch_booth", "launch_options", "DEFAULT_CITY", "KEEP_SECONDS"]
 
@@ -43,6 +47,9 @@ QUEUE_SIZE = 24
 CONCURRENCY = QUEUE["concurrency_limit"]
 """Pieces made at once, all kinds together (music, image and 3D share the computer's cores)."""
 
+DAY_MAX_BYTES = 3 * 2**30
+"""The most the day's trios may take on disk: the oldest go first beyond it."""
+
 MAX_UPLOAD = "40mb"
 """Gradio refuses larger uploads at the door; the kit's own, lower bounds (20 MB) answer in the visitor's language."""
 
@@ -54,6 +61,8 @@ _DIRECTION_JS = """(lang) => {
 }"""
 
 _CSS = """
+body, button, input, textarea { font-family: "Source Sans Pro", "Noto Sans Arabic", "Noto Sans Tifinagh", system-ui,
+  sans-serif; }
 .wk-header h1 { font-size: 1.6rem; margin: 0 0 0.2rem 0; }
 .wk-header p { margin: 0; }
 .wk-cities .wrap label { font-size: 1.05rem; padding: 0.4rem 0.9rem; }
@@ -93,26 +102,35 @@ def _header(lang: str) -> str:
 
 
 def build_booth(lang: str = DEFAULT_LANG, output_dir: str | Path | None = None, *,
-                keep_seconds: float = KEEP_SECONDS) -> gr.Blocks:
-    """Build the booth page: a city selector, a language switch, three studios (music, image, 3D) and an about box.
+                keep_seconds: float = KEEP_SECONDS, studio: bool = True, idle_seconds: int | None = None,
+                base_url: Callable[[], str] | None = None, with_visitor: bool = False):
+    """Build the booth: the visitor page at ``/`` and, unless ``studio=False``, the trainer's studio at ``/studio``.
 
     Parameters
     ----------
     lang : {"fr", "en", "ar"}, default "fr"
-        The language the page opens in; visitors switch it on the page.
+        The language the pages open in; visitors switch it on the page.
     output_dir : str or path-like, optional
-        Where the files of each call are written, one folder per call. By default a new temporary folder.
+        The booth's own folder: the day's trios go to ``take/`` in it, the studio's pieces to ``studio/``.
+        By default a new temporary folder. :func:`workshop_kit.booth.serve_booth` also makes it Gradio's cache.
     keep_seconds : float, default 3600
-        Folders of calls older than this are removed at the next call; Gradio's own copies are removed on the same
-        schedule.
+        Trios and studio pieces older than this are removed (their download codes expire with them).
+    studio : bool, default True
+        Also build the studio page (three tabs: music, image, 3D, with every option) at ``/studio``.
+    idle_seconds : int, optional
+        Seconds without a touch before the visitor page starts over (default
+        :data:`workshop_kit.booth.visitor.IDLE_SECONDS`).
+    base_url : callable, optional
+        Returns the address phones reach the booth at, for the QR codes (default ``http://127.0.0.1:7860``).
+    with_visitor : bool, default False
+        Return ``(demo, visitor)``: the page and the :class:`~workshop_kit.booth.visitor.Visitor` that makes trios.
 
     Returns
     -------
     gradio.Blocks
-        The page, with its queue set (bounded size). Events ``/music``, ``/image`` and ``/mesh`` return the piece,
-        its files and its seed; ``/analyse`` returns a summary and a spectrogram of an uploaded sound. All can be
-        called with ``gradio_client``. Launch it with ``demo.launch(**launch_options())`` or use
-        :func:`launch_booth`.
+        The pages, with their queue set (bounded size). The visitor page's ``/trio`` endpoint makes a city's trio;
+        the studio's ``/music``, ``/image`` and ``/mesh`` return a piece, its files and its seed, and ``/analyse``
+        measures an uploaded sound. All can be called with ``gradio_client``.
 
     Raises
     ------
@@ -124,51 +142,68 @@ def build_booth(lang: str = DEFAULT_LANG, output_dir: str | Path | None = None, 
     The engines offered are looked up once, here: :func:`workshop_kit.pretrained.status` says which pretrained
     models are on this machine. Copy an offline pack and build the page again to offer more.
     """
+    from .share import TakeHome
+    from .visitor import IDLE_SECONDS, Visitor, visitor_page
+
     lang = check_lang(lang)
-    folders = CallFolders(output_dir, keep_seconds)
-    city = CITIES[DEFAULT_CITY]
+    root = Path(output_dir).expanduser().resolve() if output_dir is not None else Path(
+        tempfile.mkdtemp(prefix="workshop-kit-booth-"))
+    folders = CallFolders(root / "studio", keep_seconds)
+    take = TakeHome(root / "take", keep_seconds=keep_seconds, max_bytes=DAY_MAX_BYTES)
     sweep = max(60, int(keep_seconds) // 4)
     offers = find_offers()
+    visitor = Visitor(take=take, offers=offers, base_url=base_url or (lambda: "http://127.0.0.1:7860"))
 
-    with gr.Blocks(title=t("app.title", lang), analytics_enabled=False,
+    with gr.Blocks(title=t("visitor.title", lang), analytics_enabled=False,
                    delete_cache=(sweep, int(keep_seconds))) as demo:
-        with gr.Row(equal_height=True):
-            header = gr.Markdown(_header(lang), rtl=is_rtl(lang), elem_classes="wk-header", scale=3)
-            lang_box = gr.Radio([(LANG_NAMES[code], code) for code in LANGS], value=lang, label=t("lang.label", lang),
-                                scale=1, min_width=330, container=False, elem_classes="wk-lang")
-        cities = gr.Radio(city_choices(lang), value=city.name, label=t("city.label", lang), elem_classes="wk-cities")
-        wiring = Wiring(relabel=[
-            (header, lambda lg: gr.update(value=_header(lg), rtl=is_rtl(lg))),
-            (cities, lambda lg: gr.update(label=t("city.label", lg), choices=city_choices(lg))),
-            (lang_box, lambda lg: gr.update(label=t("lang.label", lg))),
-        ])
-        page = Page(lang=lang, city=city, lang_box=lang_box, folders=folders, offers=offers)
-        wiring.extend(studio_tabs(page))
-        with gr.Accordion(t("about.title", lang), open=False) as about_box:
-            about = gr.Markdown(_about(offers, lang), rtl=is_rtl(lang))
-        wiring.relabel += [
-            (about_box, lambda lg: gr.update(label=t("about.title", lg))),
-            (about, lambda lg: gr.update(value=_about(offers, lg), rtl=is_rtl(lg))),
-        ]
-        modalities = list(wiring.engines)
-
-        def fill_from_city(name, *engines):
-            chosen = CITIES.get(name, city)
-            picked = dict(zip(modalities, engines))
-            return [fill(chosen, picked) for _, fill in wiring.from_city]
-
-        def relabel(new_lang):
-            new_lang = lang_or_default(new_lang)
-            return [update(new_lang) for _, update in wiring.relabel]
-
-        cities.change(fill_from_city, [cities, *wiring.engines.values()], [c for c, _ in wiring.from_city],
-                      api_visibility="private", show_progress="hidden", queue=False)
-        lang_box.change(relabel, lang_box, [c for c, _ in wiring.relabel], js=_DIRECTION_JS,
-                        api_visibility="private", show_progress="hidden", queue=False)
-        demo.load(None, lang_box, None, js=_DIRECTION_JS, api_visibility="private")
+        gr.Navbar(visible=False)
+        visitor_lang = visitor_page(visitor, lang, idle_seconds=idle_seconds or IDLE_SECONDS)
+        demo.load(None, visitor_lang, None, js=_DIRECTION_JS, api_visibility="private")
+    if studio:
+        with demo.route(t("app.title", lang), "/studio", show_in_navbar=False):
+            gr.Navbar(visible=False)
+            _studio_page(lang, folders, offers)
 
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
-    return demo
+    return (demo, visitor) if with_visitor else demo
+
+
+def _studio_page(lang: str, folders: CallFolders, offers: Offers) -> None:
+    """The trainer's page: a city, a language switch, three studios (music, image, 3D) and an about box."""
+    city = CITIES[DEFAULT_CITY]
+    with gr.Row(equal_height=True):
+        header = gr.Markdown(_header(lang), rtl=is_rtl(lang), elem_classes="wk-header", scale=3)
+        lang_box = gr.Radio([(LANG_NAMES[code], code) for code in LANGS], value=lang, label=t("lang.label", lang),
+                            scale=1, min_width=330, container=False, elem_classes="wk-lang")
+    cities = gr.Radio(city_choices(lang), value=city.name, label=t("city.label", lang), elem_classes="wk-cities")
+    wiring = Wiring(relabel=[
+        (header, lambda lg: gr.update(value=_header(lg), rtl=is_rtl(lg))),
+        (cities, lambda lg: gr.update(label=t("city.label", lg), choices=city_choices(lg))),
+        (lang_box, lambda lg: gr.update(label=t("lang.label", lg))),
+    ])
+    page = Page(lang=lang, city=city, lang_box=lang_box, folders=folders, offers=offers)
+    wiring.extend(studio_tabs(page))
+    with gr.Accordion(t("about.title", lang), open=False) as about_box:
+        about = gr.Markdown(_about(offers, lang), rtl=is_rtl(lang))
+    wiring.relabel += [
+        (about_box, lambda lg: gr.update(label=t("about.title", lg))),
+        (about, lambda lg: gr.update(value=_about(offers, lg), rtl=is_rtl(lg))),
+    ]
+    modalities = list(wiring.engines)
+
+    def fill_from_city(name, *engines):
+        chosen = CITIES.get(name, city)
+        picked = dict(zip(modalities, engines))
+        return [fill(chosen, picked) for _, fill in wiring.from_city]
+
+    def relabel(new_lang):
+        new_lang = lang_or_default(new_lang)
+        return [update(new_lang) for _, update in wiring.relabel]
+
+    cities.change(fill_from_city, [cities, *wiring.engines.values()], [c for c, _ in wiring.from_city],
+                  api_visibility="private", show_progress="hidden", queue=False)
+    lang_box.change(relabel, lang_box, [c for c, _ in wiring.relabel], js=_DIRECTION_JS,
+                    api_visibility="private", show_progress="hidden", queue=False)
 
 
 def launch_options(**overrides: Any) -> dict[str, Any]:
@@ -187,7 +222,7 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
     options: dict[str, Any] = dict(
         server_name="127.0.0.1",
         share=False,
-        css=_CSS,
+        css=FONT_CSS + _CSS + VISITOR_CSS,
         footer_links=[],
         show_error=True,
         pwa=False,
@@ -199,31 +234,8 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
     return options
 
 
-def launch_booth(host: str = "127.0.0.1", port: int = 7860, lang: str = DEFAULT_LANG, *,
-                 output_dir: str | Path | None = None, **kw: Any) -> gr.Blocks:
-    """Build the booth and serve it.
+def launch_booth(host: str = "127.0.0.1", port: int = 7860, lang: str = DEFAULT_LANG, **kw: Any):
+    """Serve the booth (see :func:`workshop_kit.booth.server.serve_booth` for every option); never a share link."""
+    from .server import serve_booth
 
-    Parameters
-    ----------
-    host : str, default "127.0.0.1"
-        Address to listen on. The default is this computer only; ``"0.0.0.0"`` opens it to the booth network.
-    port : int, default 7860
-        Port to listen on.
-    lang : {"fr", "en", "ar"}, default "fr"
-        Language the page opens in.
-    output_dir : str or path-like, optional
-        Where files are written (see :func:`build_booth`); it is added to the paths Gradio may serve.
-    **kw
-        More options of ``gradio.Blocks.launch``, e.g. ``prevent_thread_lock=True``; ``share`` is always off.
-
-    Returns
-    -------
-    gradio.Blocks
-        The running page (once it stops, when ``prevent_thread_lock`` is false). ``demo.close()`` stops it.
-    """
-    demo = build_booth(lang=lang, output_dir=output_dir)
-    if output_dir is not None:
-        kw["allowed_paths"] = [*kw.get("allowed_paths", ()), str(Path(output_dir).expanduser().resolve())]
-    kw.pop("share", None)
-    demo.launch(**launch_options(server_name=host, server_port=port, **kw))
-    return demo
+    return serve_booth(host=host, port=port, lang=lang, **kw)

@@ -23,7 +23,7 @@ _CLAY = (0.78, 0.47, 0.29)  # terracotta, for meshes without colours
 _TEMPLATE = """<div id="{uid}-box" style="position:relative;width:100%;max-width:{width}px;">
 <canvas id="{uid}" width="{width}" height="{height}" style="width:100%;height:{height}px;border-radius:8px;
 background:#f4efe6;cursor:grab;touch-action:none;display:block;"></canvas>
-<div style="font:12px sans-serif;color:#6b5a48;margin-top:4px;">{note}</div>
+<div style="font:12px sans-serif;color:#4a3b2c;margin-top:4px;">{note}</div>
 </div>
 <script>
 (function () {{
@@ -103,7 +103,7 @@ def _b64(array: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
 
 
-def mesh_to_html(mesh, height: int = 400, *, width: int = 640) -> str:
+def mesh_to_html(mesh, height: int = 400, *, width: int = 640, note: str | None = None) -> str:
     """Return a self-contained HTML snippet that shows ``mesh`` in an interactive WebGL view.
 
     Parameters
@@ -114,6 +114,8 @@ def mesh_to_html(mesh, height: int = 400, *, width: int = 640) -> str:
         Height of the view in pixels.
     width : int
         Largest width of the view in pixels (it shrinks with the notebook's column).
+    note : str, optional
+        The line under the view (default: the mesh's size and how to turn it, in English and French).
 
     Returns
     -------
@@ -133,7 +135,8 @@ def mesh_to_html(mesh, height: int = 400, *, width: int = 640) -> str:
     vertices = np.asarray(mesh.vertices, dtype=np.float64)
     faces = np.asarray(mesh.faces, dtype=np.int64)
     total = len(faces)
-    note = f"{len(vertices):,} vertices, {total:,} faces — drag to turn, wheel to zoom / glisser pour tourner"
+    default_note = f"{len(vertices):,} vertices, {total:,} faces — drag to turn, wheel to zoom / glisser pour tourner"
+    note = default_note if note is None else str(note)[:300]
     if total > MAX_FACES:
         faces = faces[:MAX_FACES]
         note = (f"Showing the first {MAX_FACES:,} of {total:,} faces (too many to show whole here); save the mesh to "
