@@ -15,9 +15,10 @@ TORCH_INDEX ?=
 HOST ?= 127.0.0.1
 PORT ?= 7860
 LANG_UI ?= fr
+BOOTH_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test bench doctor notebooks clean
+.PHONY: setup demo test bench doctor notebooks clean browser
 
 setup: $(STAMP)
 
@@ -31,17 +32,27 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	WORKSHOP_KIT_OFFLINE=1 HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False \
-	  $(BIN)/workshop-kit booth --host $(HOST) --port $(PORT) --lang $(LANG_UI)
+	  $(BIN)/workshop-kit booth --host $(HOST) --port $(PORT) --lang $(LANG_UI) $(BOOTH_ARGS)
 
 # The Khronos glTF validator (npm) checks every GLB the kit writes; where Node.js is missing those tests skip.
 GLTF_VALIDATOR := .tools/node_modules/gltf-validator/package.json
 
-test: $(STAMP)
+# Debian's Chromium drives the booth's browser tests (Playwright); as root on Debian `make test` installs it.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not found and not installable here: the browser tests will be skipped"; fi; \
+	fi
+
+test: $(STAMP) browser
 	@if command -v npm >/dev/null 2>&1; then \
 	  test -f $(GLTF_VALIDATOR) || npm install --silent --no-fund --no-audit --prefix .tools gltf-validator@2.0.0-dev.3.10; \
 	else echo "npm not found: the glTF validator tests will be skipped"; fi
 	HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False \
 	WORKSHOP_KIT_REQUIRE_GLTF_VALIDATOR=$$(test -f $(GLTF_VALIDATOR) && echo 1 || echo 0) \
+	WORKSHOP_KIT_REQUIRE_BROWSER=$$(command -v chromium >/dev/null 2>&1 && echo 1 || echo 0) \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -138,7 +138,7 @@ class Visitor:
                 if modality == "mesh":
                     from ..mesh.viewer import mesh_to_html
 
-                    view = mesh_to_html(result.mesh, height=320, width=480, note=t("visitor.turn", lang))
+                    view = mesh_to_html(result.mesh, height=270, width=480, note=t("visitor.turn", lang))
                 pieces.append({"modality": modality, "engine": engine.name, "seed": result.seed,
                                "model": result.model, "params": {k: v for k, v in result.params.items()
                                                                  if isinstance(v, (str, int, float, bool))}})
@@ -178,18 +178,22 @@ def _view_page(snippet: str, lang: str) -> str:
 # The page
 
 VISITOR_CSS = """
-.wk-visitor { max-width: 1340px; margin: 0 auto; }
+.nav-holder { display: none !important; }
+.gradio-container > .main > .wrap > .app, .gradio-container .app { padding: 6px 14px !important; }
+.wk-visitor { max-width: 1340px; margin: 0 auto; gap: 8px !important; }
 .wk-visitor .wk-top { align-items: center; gap: 0.5rem; }
-.wk-visitor .wk-top h1 { font-size: 1.45rem; margin: 0; color: #1b1f4b; }
+.wk-visitor .wk-top h1 { font-size: 1.3rem; margin: 0; color: #1b1f4b; line-height: 1.25; }
 .wk-visitor .wk-top p { margin: 0; font-size: 1rem; color: #2d2a26; }
 .wk-tiles { display: grid !important; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 0.5rem; }
-.wk-tile { min-height: 4.2rem !important; font-size: 1.2rem !important; line-height: 1.2 !important;
+.wk-tile { min-height: 3.6rem !important; font-size: 1.15rem !important; line-height: 1.2 !important;
            background: #1b1f4b !important; color: #ffffff !important; border-radius: 12px !important;
            border: 0 !important; white-space: normal !important; }
 .wk-tile:focus-visible { outline: 3px solid #f2c14e !important; }
 .wk-card { background: #fffdf8; border-radius: 12px; padding: 0.4rem !important; min-width: 0 !important; }
 .wk-card h2 { font-size: 1.05rem; margin: 0.1rem 0.3rem 0.3rem; color: #1b1f4b; }
-.wk-view iframe { width: 100%; height: 330px; border: 0; border-radius: 8px; background: #f4efe6; }
+.wk-view iframe { width: 100%; height: 300px; border: 0; border-radius: 8px; background: #f4efe6; }
+.wk-results { gap: 8px !important; }
+.wk-results .wk-card > div { gap: 4px !important; }
 .wk-take { align-items: center; gap: 0.6rem; }
 .wk-take p, .wk-take label, .wk-status p { font-size: 1rem !important; color: #2d2a26 !important; }
 .wk-code { font: 700 1.6rem ui-monospace, monospace; letter-spacing: 0.2em; color: #5b2a0e; }
@@ -201,8 +205,11 @@ VISITOR_CSS = """
               text-align: center; cursor: pointer; }
 #wk-attract img { max-width: min(70vw, 560px); max-height: 60vh; border-radius: 14px; }
 #wk-attract p { font-size: 1.6rem; margin: 0; }
-html[dir="rtl"] .wk-visitor { text-align: right; }
-html[dir="rtl"] .wk-visitor h1, html[dir="rtl"] .wk-visitor h2, html[dir="rtl"] .wk-visitor p { text-align: right; }
+html[dir="rtl"] .wk-visitor { text-align: right; direction: rtl; }
+html[dir="rtl"] .wk-visitor .prose, html[dir="rtl"] .wk-visitor .md, html[dir="rtl"] .wk-visitor h1,
+html[dir="rtl"] .wk-visitor h2, html[dir="rtl"] .wk-visitor p, html[dir="rtl"] .wk-visitor label,
+html[dir="rtl"] #wk-status, html[dir="rtl"] #wk-take, html[dir="rtl"] #wk-gallery {
+  direction: rtl !important; text-align: right !important; }
 @media (max-width: 760px) {
   .wk-tiles { grid-template-columns: repeat(2, minmax(0, 1fr)); }
   .wk-results { flex-direction: column !important; }
@@ -211,19 +218,21 @@ html[dir="rtl"] .wk-visitor h1, html[dir="rtl"] .wk-visitor h2, html[dir="rtl"] 
 """
 
 _IDLE_JS = """
-(element) => {
+(() => {
   const idle = IDLE_SECONDS * 1000;
   let timer = null, slides = [], index = 0, cycle = null;
   const overlay = document.getElementById("wk-attract");
-  const show = async () => {
-    try { slides = (await (await fetch("/gallery.json")).json()).items || []; } catch (e) { slides = []; }
-    index = 0; overlay.style.display = "flex"; step();
-    cycle = setInterval(step, 5000);
-  };
+  const playing = () => overlay.style.display === "flex";
   const step = () => {
     const img = overlay.querySelector("img");
     if (slides.length) { img.src = slides[index % slides.length].picture_url; img.style.display = "block"; index++; }
     else { img.style.display = "none"; }
+  };
+  const show = async () => {
+    try { slides = (await (await fetch("/gallery.json")).json()).items || []; } catch (e) { slides = []; }
+    if (cycle) clearInterval(cycle);
+    index = 0; overlay.style.display = "flex"; step();
+    cycle = setInterval(step, 5000);
   };
   const hide = () => { overlay.style.display = "none"; if (cycle) { clearInterval(cycle); cycle = null; } };
   const reset = () => {
@@ -232,11 +241,16 @@ _IDLE_JS = """
     window.scrollTo(0, 0);
     show();
   };
-  const touched = () => { hide(); clearTimeout(timer); timer = setTimeout(reset, idle); };
+  const arm = () => { clearTimeout(timer); timer = setTimeout(reset, idle); };
+  const touched = () => { hide(); arm(); };
   ["pointerdown", "keydown", "touchstart", "wheel"].forEach(n => window.addEventListener(n, touched, {passive: true}));
+  // a trio being made, or arriving, counts as activity: the page never starts over under a visitor's eyes
+  const page = document.querySelector(".wk-results") || document.body;
+  new MutationObserver(() => { if (!playing()) arm(); }).observe(page, {subtree: true, childList: true,
+                                                                       characterData: true});
   overlay.addEventListener("pointerdown", hide);
-  touched();
-}
+  arm();
+})();
 """
 
 _DIRECTION_JS = """(lang) => {
@@ -259,7 +273,7 @@ def _qr_html(record: dict | None, lang: str) -> str:
 
     data = base64.b64encode(qr_png(record["url"], scale=4)).decode("ascii")
     return (f'<div style="display:flex;gap:0.8rem;align-items:center">'
-            f'<img alt="QR" width="132" height="132" src="data:image/png;base64,{data}">'
+            f'<img alt="QR" width="120" height="120" src="data:image/png;base64,{data}">'
             f'<div><p>{html.escape(t("visitor.take.scan", lang))}</p>'
             f'<p class="wk-code">{record["code"]}</p>'
             f'<p style="word-break:break-all">{html.escape(record["url"])}</p></div></div>')
@@ -284,17 +298,18 @@ def visitor_page(visitor: Visitor, lang: str = DEFAULT_LANG, *, idle_seconds: in
                                  buttons=[], elem_id="wk-audio")
             with gr.Column(elem_classes="wk-card", min_width=0):
                 picture_title = gr.Markdown(f"## {t('visitor.picture', lang)}")
-                picture = gr.Image(type="filepath", interactive=False, show_label=False, height=330, buttons=[],
+                picture = gr.Image(type="filepath", interactive=False, show_label=False, height=300, buttons=[],
                                    elem_id="wk-picture")
             with gr.Column(elem_classes="wk-card wk-view", min_width=0):
                 object_title = gr.Markdown(f"## {t('visitor.object', lang)}")
                 view = gr.HTML("", elem_id="wk-object")
         with gr.Row(elem_classes="wk-take", equal_height=True):
-            take = gr.HTML(_qr_html(None, lang), elem_id="wk-take")
-            with gr.Column(min_width=220, scale=0):
+            with gr.Column(scale=3, min_width=0):
+                take = gr.HTML(_qr_html(None, lang), elem_id="wk-take")
+            with gr.Column(scale=2, min_width=220):
                 again = gr.Button(t("visitor.again", lang), elem_classes="wk-again", elem_id="wk-again")
                 gallery = gr.Checkbox(False, label=t("visitor.gallery", lang), elem_id="wk-gallery")
-            status = gr.Markdown("", elem_classes="wk-status", elem_id="wk-status")
+                status = gr.Markdown("", elem_classes="wk-status", elem_id="wk-status")
         reset = gr.Button("reset", elem_id="wk-reset", elem_classes="wk-hidden")
         gr.HTML('<div id="wk-attract"><img alt=""><p>Touchez une ville · المس مدينة · Tap a city</p></div>',
                 js_on_load=_IDLE_JS.replace("IDLE_SECONDS", str(int(idle_seconds))))
