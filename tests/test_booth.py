@@ -103,7 +103,7 @@ def test_mesh_size_slider_sets_the_height_in_mm(client):
     _, files, _ = client.predict(preset="jar", size_mm=120, seed="5", api_name="/mesh")
     stl = trimesh.load([f for f in files if f.endswith(".stl")][0])
     assert stl.extents[2] == pytest.approx(120, rel=1e-3)
-    with pytest.raises(Exception, match="250"):  # the slider refuses it before the kit sees it
+    with pytest.raises(Exception, match="250"):  # the kit refuses it, naming the booth's range
         client.predict(preset="jar", size_mm=900, seed="5", api_name="/mesh")
 
 
@@ -128,6 +128,25 @@ def test_bad_input_gives_an_error_and_the_booth_stays_up(client, booth, endpoint
     assert _get(booth[1]) == 200
     _, files, _ = client.predict(palette="fes", style="tile", size=128, seed="1", api_name="/image")
     assert Path(files[0]).is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("endpoint, options, lang, wording", [
+    ("/mesh", dict(preset="teapot"), "fr", "teapot"),
+    ("/mesh", dict(size_mm=9000), "ar", "9000"),
+    ("/music", dict(rhythm="polka"), "en", "polka"),
+    ("/image", dict(engine="sd-turbo"), "fr", "sd-turbo"),
+])
+def test_gradio_never_answers_for_the_kit(client, endpoint, options, lang, wording):
+    """A choice or a number that Gradio itself would refuse in English is refused by the kit, in the language."""
+    from workshop_kit.i18n import t
+
+    with pytest.raises(Exception) as info:
+        client.predict(**options, lang=lang, api_name=endpoint)
+    text = str(info.value)
+    assert wording in text and "is not in the list of choices" not in text and "Value:" not in text
+    if lang == "ar":
+        assert any("\u0600" <= ch <= "\u06ff" for ch in text), text
 
 
 @pytest.mark.slow

@@ -28,6 +28,7 @@ import gradio as gr
 
 from ..i18n import DEFAULT_LANG, LANG_NAMES, LANGS, check_lang, is_rtl, t
 from ..presets import CITIES
+from . import components as kit
 from .common import CallFolders, Offers, city_choices, find_offers, lang_or_default
 from .share import FONT_CSS
 from .studio import QUEUE, Page, Wiring, studio_tabs
@@ -173,9 +174,9 @@ def _studio_page(lang: str, folders: CallFolders, offers: Offers) -> None:
     city = CITIES[DEFAULT_CITY]
     with gr.Row(equal_height=True):
         header = gr.Markdown(_header(lang), rtl=is_rtl(lang), elem_classes="wk-header", scale=3)
-        lang_box = gr.Radio([(LANG_NAMES[code], code) for code in LANGS], value=lang, label=t("lang.label", lang),
+        lang_box = kit.Radio([(LANG_NAMES[code], code) for code in LANGS], value=lang, label=t("lang.label", lang),
                             scale=1, min_width=330, container=False, elem_classes="wk-lang")
-    cities = gr.Radio(city_choices(lang), value=city.name, label=t("city.label", lang), elem_classes="wk-cities")
+    cities = kit.Radio(city_choices(lang), value=city.name, label=t("city.label", lang), elem_classes="wk-cities")
     wiring = Wiring(relabel=[
         (header, lambda lg: gr.update(value=_header(lg), rtl=is_rtl(lg))),
         (cities, lambda lg: gr.update(label=t("city.label", lg), choices=city_choices(lg))),

@@ -212,6 +212,7 @@ def call(lang: str, work: Callable[[], Any]) -> Any:
     try:
         return work()
     except WorkshopKitError as err:
+        logger.info("booth: refused (%s): %s", type(err).__name__, str(err)[:200])
         raise gr.Error(err.message(lang), title=t("error.title", lang), print_exception=False) from err
     except Exception as err:
         logger.exception("booth: a call failed")

@@ -20,6 +20,7 @@ import gradio as gr
 from ..i18n import DEFAULT_LANG, is_rtl, t
 from ..registry import ENGINES, Engine, Option
 from ..validation import check_choice, check_float, check_int
+from . import components as kit
 from .common import (NONE, CallFolders, Offers, call, engine_choices, field_label, kit_error, make_piece,
                      option_choices, seed_value)
 
@@ -115,14 +116,14 @@ def _component(modality: str, name: str, option: Option, lang: str, city: Any, v
     label = field_label(modality, name, lang)
     info = field_label(modality, name, lang, "info") or None
     if option.kind == "choice":
-        widget = gr.Radio if option.booth.widget == "radio" else gr.Dropdown
+        widget = kit.Radio if option.booth.widget == "radio" else kit.Dropdown
         return widget(option_choices(option, lang, field_name=name), value=_initial(option, city), label=label,
                       info=info, visible=visible)
     if option.kind in ("int", "float"):
         low, high, default, step = _bounds(option)
         if option.city and city is not None:
             default = getattr(city, option.city)
-        return gr.Slider(low, high, value=default, step=step, label=label, info=info, visible=visible, min_width=160)
+        return kit.Slider(low, high, value=default, step=step, label=label, info=info, visible=visible, min_width=160)
     if option.kind == "prompt":
         return gr.Textbox(value=option.booth.default or PROMPTS.get(modality, ""), label=label, lines=2, max_lines=4,
                           max_length=500, visible=visible, rtl=False)
@@ -130,7 +131,7 @@ def _component(modality: str, name: str, option: Option, lang: str, city: Any, v
         return gr.File(label=label, file_types=[".png", ".jpg", ".jpeg", ".webp"], type="filepath", height=90,
                        visible=visible)
     if option.kind == "bool":
-        return gr.Checkbox(value=bool(option.default), label=label, visible=visible)
+        return kit.Checkbox(value=bool(option.default), label=label, visible=visible)
     raise ValueError(f"the booth has no field for options of kind {option.kind!r} ({option.name})")
 
 
@@ -266,7 +267,7 @@ def _build_tab(page: Page, modality: str, wiring: Wiring) -> _Tab:
     offered = page.offers.of(modality)
     lang = page.lang
     label_key = "mesh.engine" if modality == "mesh" else "engine.label"
-    engine = gr.Radio(engine_choices(page.offers, offered, lang), value=offered[0], label=t(label_key, lang))
+    engine = kit.Radio(engine_choices(page.offers, offered, lang), value=offered[0], label=t(label_key, lang))
     fields = fields_of(offered)
     first = ENGINES[offered[0]]
     components = {}

@@ -24,6 +24,7 @@ from ..i18n import DEFAULT_LANG, LANG_NAMES, LANGS, check_lang, is_rtl, label_of
 from ..presets import CITIES, get_city
 from ..registry import ENGINES, Engine
 from ..validation import MAX_SEED, check_int
+from . import components as kit
 from .common import Offers, call, lang_or_default, seed_value
 
 __all__ = ["TRIO", "IDLE_SECONDS", "Visitor", "trio_options", "visitor_page"]
@@ -286,7 +287,7 @@ def visitor_page(visitor: Visitor, lang: str = DEFAULT_LANG, *, idle_seconds: in
         with gr.Row(elem_classes="wk-top", equal_height=True):
             header = gr.Markdown(f"# {t('visitor.title', lang)}\n{t('visitor.intro', lang)}", rtl=is_rtl(lang),
                                  scale=4)
-            lang_box = gr.Radio([(LANG_NAMES[code], code) for code in LANGS], value=lang, show_label=False,
+            lang_box = kit.Radio([(LANG_NAMES[code], code) for code in LANGS], value=lang, show_label=False,
                                 container=False, scale=1, min_width=300, elem_id="wk-lang")
         with gr.Row(elem_classes="wk-tiles"):
             tiles = [gr.Button(_city_text(c, lang), elem_classes="wk-tile", elem_id=f"wk-city-{c.name}",
@@ -308,7 +309,7 @@ def visitor_page(visitor: Visitor, lang: str = DEFAULT_LANG, *, idle_seconds: in
                 take = gr.HTML(_qr_html(None, lang), elem_id="wk-take")
             with gr.Column(scale=2, min_width=220):
                 again = gr.Button(t("visitor.again", lang), elem_classes="wk-again", elem_id="wk-again")
-                gallery = gr.Checkbox(False, label=t("visitor.gallery", lang), elem_id="wk-gallery")
+                gallery = kit.Checkbox(False, label=t("visitor.gallery", lang), elem_id="wk-gallery")
                 status = gr.Markdown("", elem_classes="wk-status", elem_id="wk-status")
         reset = gr.Button("reset", elem_id="wk-reset", elem_classes="wk-hidden")
         gr.HTML('<div id="wk-attract"><img alt=""><p>Touchez une ville · المس مدينة · Tap a city</p></div>',
