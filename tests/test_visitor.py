@@ -241,3 +241,13 @@ def test_the_log_rotates(booth):
                 if h.__class__.__name__ == "RotatingFileHandler"]
     assert handlers and handlers[0].maxBytes > 0 and handlers[0].backupCount > 0
     assert _Path(handlers[0].baseFilename).name == "booth.log"
+
+
+def test_the_booth_benchmark_counts_what_visitors_got():
+    """A small run of ``workshop-kit bench --booth``: the figures README shows are counted, not assumed."""
+    from workshop_kit import bench_booth
+
+    result = bench_booth.soak(generations=8, sessions=2, warm_up=3, progress=False)
+    assert result["generations"] >= 8 and result["failures"] == 0, result["failure_examples"]
+    assert result["after_warm_up"]["rss_mb"] > 0 and result["end"]["bytes"] > 0
+    assert isinstance(result["meets_target"], bool)

@@ -259,6 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--readme", default=None, help="also rewrite the benchmark table in this README")
     p.add_argument("--no-booth", action="store_true", help="skip the booth start-up measurement")
     p.add_argument("--no-overhead", action="store_true", help="skip the pretrained wrappers' overhead measurement")
+    p.add_argument("--booth", action="store_true",
+                   help="measure the booth instead: visitors at once, then a long soak (memory and disk)")
+    p.add_argument("--visitors", type=_ranged_int(1, 200, "visitors"), default=25,
+                   help="with --booth: clients at once (default 25)")
+    p.add_argument("--generations", type=_ranged_int(10, 100_000, "generations"), default=1500,
+                   help="with --booth: generations of the soak (default 1500)")
     return parser
 
 
@@ -356,6 +362,21 @@ def _generate(args) -> int:
     if modality == "mesh":
         print(result.printability.verdict("en"))
     print(f"engine={result.engine} seed={result.seed} device={result.device} seconds={result.seconds:.2f}")
+    return EXIT_OK
+
+
+def _bench_booth(args) -> int:
+    from . import bench_booth
+    from .files import replace_block, write_json
+
+    report = bench_booth.run(visitors=args.visitors, generations=args.generations)
+    out = Path(args.out if args.out != "bench/results.json" else "bench/booth.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_json(out, report)
+    text = bench_booth.table(report)
+    print(text)
+    if args.readme:
+        replace_block(args.readme, bench_booth.README_START, bench_booth.README_END, text)
     return EXIT_OK
 
 
@@ -493,6 +514,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _models(args)
         if args.command == "engines":
             return _engines(args)
+        if args.command == "bench" and args.booth:
+            return _bench_booth(args)
         if args.command == "bench":
             from .bench import main as bench_main
 
