@@ -116,6 +116,15 @@ def test_unknown_codes_and_paths_outside_the_trio_are_refused(booth, trio, path)
     assert b"root:" not in body
 
 
+def test_files_of_other_programs_are_not_served_and_monitoring_is_off(booth, tmp_path_factory):
+    shared = Path("/tmp/gradio/shared-by-another-program")
+    shared.mkdir(parents=True, exist_ok=True)
+    (shared / "secret.txt").write_text("not yours")
+    status, body, _ = get(booth, f"/gradio_api/file={shared / 'secret.txt'}")
+    assert status in (403, 404) and b"not yours" not in body
+    assert get(booth, "/monitoring")[0] in (403, 404)
+
+
 def test_an_expired_code_says_so_in_the_visitors_language(booth):
     status, body, _ = get(booth, "/take/ZZZZZZ?lang=en")
     assert status == 404 and "Unknown or expired code" in body.decode("utf-8")
