@@ -73,6 +73,14 @@ html[dir="rtl"] .wk-lang .wrap { justify-content: flex-start; }
 .wk-figure { gap: 0.25rem; }
 .wk-caption p { margin: 0; font-size: 0.9rem; }
 html[dir="rtl"] .wk-header, html[dir="rtl"] .prose { text-align: right; }
+html[dir="rtl"] .gradio-container { direction: rtl; }
+html[dir="rtl"] .gradio-container label, html[dir="rtl"] .gradio-container .block-title,
+html[dir="rtl"] .gradio-container [data-testid="block-info"], html[dir="rtl"] .gradio-container .prose {
+  text-align: right; }
+html[dir="rtl"] .gradio-container .tab-nav, html[dir="rtl"] .gradio-container .wrap,
+html[dir="rtl"] .gradio-container [dir="ltr"] { direction: rtl; text-align: right; }
+html[dir="rtl"] .gradio-container .slider_input_container, html[dir="rtl"] .gradio-container .waveform-container,
+html[dir="rtl"] .gradio-container .controls, html[dir="rtl"] .gradio-container canvas { direction: ltr; }
 """
 
 
