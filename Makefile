@@ -26,7 +26,6 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH)" $(TORCH_INDEX)
 	$(PY) -m pip install --quiet -e ".[dev]"
-	$(PY) -m pip install --quiet --no-deps tinysoundfont==0.3.7
 	touch $(STAMP)
 
 demo: $(STAMP)

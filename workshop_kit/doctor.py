@@ -112,7 +112,7 @@ def run_checks(*, quick: bool = False) -> Report:
     add(Check("disk", free >= MIN_DISK_GB, f"{free:.1f} GB free here",
               "" if free >= MIN_DISK_GB else f"at least {MIN_DISK_GB:.0f} GB of free disk is needed"))
 
-    for package, why in (("gradio", "the booth"), ("tinysoundfont", "music audio"), ("trimesh", "3D"),
+    for package, why in (("gradio", "the booth"), ("pretty_midi", "music audio (its SoundFont)"), ("trimesh", "3D"),
                          ("librosa", "audio analysis"), ("jupyterlab", "the notebooks")):
         v = _version(package)
         add(Check(package, v is not None, v or "missing", "" if v else f"needed for {why}"))
