@@ -769,19 +769,17 @@ say() { printf '%s\n' "$*"; }
 fail() { say "workshop-kit install: $*" >&2; exit 1; }
 [ -f "$STICK/MANIFEST.json" ] && [ ! -f "$STICK/PACK-UNFINISHED.txt" ] || \
   fail "this stick holds no finished pack (no MANIFEST.json): build it again with workshop-kit pack"
-PY=""
-for c in python3.12 python3.11 python3.13 python3.10 python3; do
-  if command -v "$c" >/dev/null 2>&1; then PY=$(command -v "$c"); break; fi
-done
-[ -n "$PY" ] || fail "Python 3 was not found: install Python 3.11 or 3.12 from python.org, then run this again"
 OS=$(uname -s); ARCH=$(uname -m)
 case "$OS" in Darwin) os=macos ;; Linux) os=linux ;; *) fail "unsupported system $OS" ;; esac
 case "$ARCH" in arm64|aarch64) arch=arm64 ;; x86_64|amd64) arch=x64 ;; *) fail "unsupported processor $ARCH" ;; esac
-VER=$("$PY" -c 'import sys; print("%d%d" % sys.version_info[:2])')
-NAME="$os-$arch-cp$VER"
-case " @TARGETS@ " in *" $NAME "*) ;; *)
-  fail "this stick has no wheels for $NAME (it has: @TARGETS@); install a Python it serves, or build a pack with --target $os-$arch:${VER%?}.${VER#?}" ;;
-esac
+# The first Python that runs and that this stick has wheels for ($PYTHON to choose one).
+PY=""; NAME=""; SEEN=""
+for c in ${PYTHON:-} python3.12 python3.11 python3.13 python3.10 python3; do
+  v=$("$c" -c 'import sys; print("%d%d" % sys.version_info[:2])' 2>/dev/null) || continue
+  SEEN="$SEEN $c(cp$v)"
+  case " @TARGETS@ " in *" $os-$arch-cp$v "*) PY=$(command -v "$c"); NAME="$os-$arch-cp$v"; break ;; esac
+done
+[ -n "$PY" ] || fail "no Python this stick serves was found (found:${SEEN:- none}; the stick has: @TARGETS@): install Python 3.11 or 3.12 from python.org, then run this again"
 say "workshop-kit: installing for $NAME into $DEST (no network needed) ..."
 mkdir -p "$DEST"
 "$PY" -m venv "$DEST/venv" || fail "could not make a virtual environment (on Debian/Ubuntu: the python3-venv package)"
