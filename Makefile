@@ -2,11 +2,20 @@
 #   make demo   -> .venv with the kit, then the booth on http://127.0.0.1:7860 (embedded engines, no network)
 #   make test   -> the same set-up, then the whole test suite
 # Both are idempotent: the environment is rebuilt only when pyproject.toml changes.
+# For developers and CI. Participants need no make: README, "Install on a participant's laptop" (plain pip).
+# On Windows this Makefile works from Git Bash or MSYS2 (GNU make, sh, touch), with the venv's Scripts\ layout;
+# it does not run under cmd.exe or nmake.
 
-PYTHON ?= python3
 VENV ?= .venv
+ifeq ($(OS),Windows_NT)
+PYTHON ?= python
+BIN := $(VENV)/Scripts
+PY := $(BIN)/python.exe
+else
+PYTHON ?= python3
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+endif
 STAMP := $(VENV)/.workshop-kit-installed
 # CPU build of torch. On a Linux machine with internet and no local wheel, add the CPU index to avoid the
 # several-GB CUDA build:  make demo TORCH_INDEX="--index-url https://download.pytorch.org/whl/cpu"
@@ -18,7 +27,7 @@ LANG_UI ?= fr
 BOOTH_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test bench doctor notebooks clean browser
+.PHONY: setup demo test bench doctor notebooks pack clean browser
 
 setup: $(STAMP)
 
@@ -27,7 +36,6 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH)" $(TORCH_INDEX)
 	$(PY) -m pip install --quiet -e ".[dev]"
-	$(PY) -m pip install --quiet --no-deps tinysoundfont==0.3.7
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -60,6 +68,12 @@ bench: $(STAMP)
 
 doctor: $(STAMP)
 	$(BIN)/workshop-kit doctor
+
+# The room's USB stick (downloads once, about 1.5 GB for the default targets): make pack STICK=/media/usb
+STICK ?= stick
+PACK_ARGS ?=
+pack: $(STAMP)
+	$(BIN)/workshop-kit pack $(STICK) $(PACK_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .tools

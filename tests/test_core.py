@@ -134,7 +134,6 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     yaml = pytest.importorskip("yaml")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     wanted = set(project["project"]["dependencies"]) | set(project["project"]["optional-dependencies"]["dev"])
-    wanted |= set(project["tool"]["workshop-kit"]["no-deps"])
     wanted = {d for d in wanted if not d.startswith("torch")} | {project["tool"]["workshop-kit"]["torch"]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
@@ -144,8 +143,7 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
 def test_makefile_installs_what_pyproject_pins():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     makefile = (ROOT / "Makefile").read_text()
-    for spec in project["tool"]["workshop-kit"]["no-deps"]:
-        assert f"--no-deps {spec}" in makefile
+    assert "--no-deps" not in makefile  # every dependency installs as an ordinary one
     assert f"TORCH ?= {project['tool']['workshop-kit']['torch']}" in makefile
 
 

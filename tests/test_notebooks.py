@@ -70,3 +70,42 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         assert {tag for cell in tagged for tag in cell.metadata["tags"]} >= set(EXPECTED)
         assert (tmp_path / "gnaoua.wav").is_file() and (tmp_path / "rosace.png").is_file()
         assert (tmp_path / "tajine.glb").is_file()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_first_cell_installs_the_trainers_wheel_on_colab_only(path, tmp_path, monkeypatch):
+    """On Colab the first cell installs the wheel the trainer hands out (a URL set once, $WORKSHOP_KIT_WHEEL, or the
+    file uploaded to /content); without one it stops with a clear message; elsewhere it installs nothing. It never
+    installs a bare package name from the index, where the name is not the project's."""
+    import sys
+    import types
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    nb = nbformat.read(path, as_version=4)
+    source = next(c.source for c in nb.cells if c.cell_type == "code")
+    assert "%pip install -q workshop-kit" not in source
+    code = TransformerManager().transform_cell(source)
+    calls = []
+    namespace: dict = {}
+    # IPython expands {name} in a magic's line from the user's variables before running it
+    shell = types.SimpleNamespace(run_line_magic=lambda name, line: calls.append((name, line.format(**namespace))))
+
+    def run(colab: bool):
+        calls.clear()
+        if colab:
+            monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+        else:
+            monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+        namespace.clear()
+        namespace.update(get_ipython=lambda: shell, __name__="__main__")
+        exec(compile(code, path.name, "exec"), namespace)
+
+    run(colab=False)
+    assert calls == []
+    monkeypatch.delenv("WORKSHOP_KIT_WHEEL", raising=False)
+    with pytest.raises(RuntimeError, match="workshop_kit-….whl"):
+        run(colab=True)
+    monkeypatch.setenv("WORKSHOP_KIT_WHEEL", "https://example.org/workshop_kit-0.1.0-py3-none-any.whl")
+    run(colab=True)
+    assert calls == [("pip", 'install -q "https://example.org/workshop_kit-0.1.0-py3-none-any.whl"')]

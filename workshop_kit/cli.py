@@ -253,6 +253,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="options of that training script (e.g. --minutes 12); melody or motifs --from FOLDER --out DIR "
                         "fine-tunes the shipped model on your own tunes or pictures instead")
 
+    p = sub.add_parser("pack", help="build the room's USB stick: wheels per OS and Python, the kit, models, notebooks, "
+                                    "install scripts (needs internet once); --verify checks a stick")
+    p.add_argument("folder", help="the folder of the pack (the USB stick, or a folder to copy onto it)")
+    p.add_argument("--verify", action="store_true", help="check every file of the pack against its manifest (sha256)")
+    p.add_argument("--os", default=None, help="comma-separated systems (default windows-x64,macos-arm64,linux-x64); "
+                                              "offered: windows-x64, macos-arm64, macos-x64, linux-x64, linux-arm64")
+    p.add_argument("--python", default=None, help="comma-separated CPython versions (default 3.11,3.12; offered 3.10-3.13)")
+    p.add_argument("--target", action="append", default=None, metavar="OS:PYTHON",
+                   help="one system and Python, e.g. linux-x64:3.11 (repeat it; replaces --os and --python)")
+    p.add_argument("--models", default="", help="comma-separated pretrained models to copy onto the stick (from the "
+                                                "cache or $WORKSHOP_KIT_MODELS), e.g. sd-turbo,taesd")
+    p.add_argument("--wheel", default=None, help="the kit's wheel to put on the stick (default: built from this source)")
+    p.add_argument("--torch-wheels", action="append", default=None, metavar="FOLDER",
+                   help="a folder of CPU torch wheels for Linux (default: pip's local folders, then the PyTorch CPU index)")
+    p.add_argument("--index-url", default=None, help="a package index to resolve and download from (default PyPI)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("room", help="the room check: every laptop's doctor report on the stick, in one table "
+                                    "(printed, and written as an HTML page)")
+    p.add_argument("folder", nargs="?", default=None, help="the pack folder (its reports/) or a folder of reports")
+    p.add_argument("--html", default=None, help="the HTML page to write (default FOLDER/room.html)")
+    p.add_argument("--lang", default="fr", choices=["fr", "en"], help="language of the table (default fr)")
+    p.add_argument("--json", action="store_true", help="print the room's table as JSON")
+    p.add_argument("--summary", default=None, metavar="REPORT", help="one laptop's verdict from its report, in a line")
+
     p = sub.add_parser("bench", help="measure import time, each engine (median of runs), memory and booth start-up")
     p.add_argument("--runs", type=_ranged_int(1, 50, "runs"), default=5, help="runs per engine (default 5)")
     p.add_argument("--out", default="bench/results.json", help="JSON file to write (default bench/results.json)")
@@ -465,6 +490,31 @@ def _models(args) -> int:
     return EXIT_OK
 
 
+def _pack(args) -> int:
+    from . import pack
+
+    if args.verify:
+        problems = pack.verify(args.folder)
+        for line in problems:
+            print(f"  {line}")
+        if problems:
+            print(f"workshop-kit pack --verify: {len(problems)} problem(s) in {args.folder}: build the pack again "
+                  f"(or copy the stick again from a good one)", file=sys.stderr)
+            return EXIT_FAILURE
+        print(f"{args.folder}: every file matches the manifest (sha256)")
+        return EXIT_OK
+
+    def split(text):
+        return [t for t in (text or "").split(",") if t.strip()] or None
+
+    targets = pack.parse_targets(split(args.os), split(args.python), args.target)
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    manifest = pack.build(args.folder, targets, models=models, kit_wheel=args.wheel, torch_links=args.torch_wheels or (),
+                          index_url=args.index_url, quiet=args.quiet)
+    print(pack.summary(manifest))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -516,6 +566,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _engines(args)
         if args.command == "bench" and args.booth:
             return _bench_booth(args)
+        if args.command == "pack":
+            return _pack(args)
+        if args.command == "room":
+            from .room import main as room_main
+
+            return room_main(args.folder, html=args.html, lang=args.lang, as_json=args.json, summary=args.summary)
         if args.command == "bench":
             from .bench import main as bench_main
 

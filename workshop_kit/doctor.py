@@ -34,16 +34,50 @@ class Check:
     seconds: float | None = None
 
 
+REPORT_FORMAT = 2
+"""Version of the JSON report (``workshop-kit doctor --json``) that ``workshop-kit room`` reads."""
+
+
 @dataclass
 class Report:
     checks: list[Check] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)  # numbers for the room check: memory, disk, ...
 
     @property
     def ok(self) -> bool:
         return all(c.ok or not c.blocking for c in self.checks)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "workshop_kit": __version__, "host": platform.node(), "checks": [asdict(c) for c in self.checks]}
+        timed = [c for c in self.checks if c.seconds is not None]
+        slowest = max(timed, key=lambda c: c.seconds) if timed else None
+        return {"format": REPORT_FORMAT, "ok": self.ok, "workshop_kit": __version__, "host": platform.node(),
+                "os": platform.system(), "os_release": platform.release(), "machine": platform.machine(),
+                "python": platform.python_version(), "python_bits": 64 if sys.maxsize > 2**32 else 32,
+                "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "slowest": {"name": slowest.name, "seconds": slowest.seconds} if slowest else None,
+                **self.facts, "checks": [asdict(c) for c in self.checks]}
+
+
+def laptop_supported(system: str, machine: str, python: tuple[int, int], bits: int = 64,
+                     glibc: tuple[int, int] | None = None) -> tuple[bool, str]:
+    """Whether a torch exists for this kind of laptop, and what to do when none does (README, "Which laptops")."""
+    machine = machine.lower()
+    if bits != 64:
+        return False, "a 32-bit Python: torch has no 32-bit build; install the 64-bit Python from python.org"
+    if system == "Windows" and machine in ("arm64", "aarch64"):
+        return False, ("Windows on ARM: torch has no build for it; install the x64 Python from python.org "
+                       "(Windows runs it by emulation), then the kit again")
+    if system == "Darwin" and machine == "x86_64":
+        if python >= (3, 13):
+            return False, "an Intel Mac: its last torch (2.2.2) stops at Python 3.12; install Python 3.12"
+        return True, "an Intel Mac: torch 2.2.2 (the last built for it), numpy 1.x"
+    if system == "Linux" and glibc is not None and glibc < (2, 17):
+        return False, f"glibc {glibc[0]}.{glibc[1]} is too old for any torch wheel (2.17 or newer)"
+    if system == "Linux" and glibc is not None and glibc < (2, 28):
+        return True, f"glibc {glibc[0]}.{glibc[1]}: an older torch (before 2.7); 2.28 or newer gets the current one"
+    if system not in ("Windows", "Darwin", "Linux") or machine not in ("amd64", "x86_64", "arm64", "aarch64"):
+        return False, f"{system} on {machine}: torch has no build for it"
+    return True, ""
 
 
 def _version(name: str) -> str | None:
@@ -85,6 +119,11 @@ def run_checks(*, quick: bool = False) -> Report:
     add(Check("python", py[:2] >= MIN_PYTHON, platform.python_version(),
               "" if py[:2] >= MIN_PYTHON else f"Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer is needed"))
     add(Check("workshop-kit", True, __version__))
+    libc = platform.libc_ver()
+    glibc = tuple(int(x) for x in libc[1].split(".")[:2]) if libc[0] == "glibc" and libc[1] else None
+    supported, why = laptop_supported(platform.system(), platform.machine(), tuple(py[:2]),
+                                      64 if sys.maxsize > 2**32 else 32, glibc)
+    add(Check("laptop", supported, f"{platform.system()} {platform.machine()}, Python {platform.python_version()}", why))
 
     torch_version = _version("torch")
     add(Check("torch", torch_version is not None, torch_version or "missing",
@@ -103,16 +142,18 @@ def run_checks(*, quick: bool = False) -> Report:
 
         ram = psutil.virtual_memory()
         total, avail = ram.total / 2**30, ram.available / 2**30
+        report.facts.update(memory_gb=round(total, 2), memory_free_gb=round(avail, 2))
         add(Check("memory", total >= MIN_RAM_GB, f"{total:.1f} GB total, {avail:.1f} GB free",
                   "" if total >= MIN_RAM_GB else f"at least {MIN_RAM_GB:.0f} GB is needed"))
     except ImportError:
         add(Check("memory", False, "unknown", "install psutil", blocking=False))
 
     free = shutil.disk_usage(os.getcwd()).free / 2**30
+    report.facts.update(disk_free_gb=round(free, 2))
     add(Check("disk", free >= MIN_DISK_GB, f"{free:.1f} GB free here",
               "" if free >= MIN_DISK_GB else f"at least {MIN_DISK_GB:.0f} GB of free disk is needed"))
 
-    for package, why in (("gradio", "the booth"), ("tinysoundfont", "music audio"), ("trimesh", "3D"),
+    for package, why in (("gradio", "the booth"), ("pretty_midi", "music audio (its SoundFont)"), ("trimesh", "3D"),
                          ("librosa", "audio analysis"), ("jupyterlab", "the notebooks")):
         v = _version(package)
         add(Check(package, v is not None, v or "missing", "" if v else f"needed for {why}"))

@@ -469,7 +469,7 @@ ENGINES: dict[str, Engine] = {
             "A rule-based composer over Moroccan rhythm cycles and scales or maqamat (true quarter tones), played "
             "with the General MIDI SoundFont that pretty_midi ships",
             (*_MUSIC_PIECE, SEED, DEVICE),
-            requires=("tinysoundfont", "pretty_midi"),
+            requires=("pretty_midi",),  # the SoundFont and its player ship with the kit and pretty_midi
             stem=("{scale}", "{rhythm}"),
             cases=(Case("compose + render 16 bars", {"bars": 16}, 1.0),),
         ),
@@ -487,7 +487,7 @@ ENGINES: dict[str, Engine] = {
                 MODEL_PATH,
             ),
             models=("melody",),
-            requires=("tinysoundfont", "pretty_midi"),
+            requires=("pretty_midi",),  # the SoundFont and its player ship with the kit and pretty_midi
             stem=("melody", "{scale}", "{rhythm}"),
             cases=(Case("melody model: 16 bars written, arranged and rendered", {"bars": 16}, 1.0),),
         ),

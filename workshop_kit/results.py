@@ -121,7 +121,7 @@ class AudioResult(Result):
     score: Any = field(default=None, kw_only=True)
 
     FORMATS: ClassVar[tuple[str, ...]] = (".wav", ".flac", ".mid", ".midi")
-    PACKAGES: ClassVar[tuple[str, ...]] = ("soundfile", "pretty_midi", "tinysoundfont")
+    PACKAGES: ClassVar[tuple[str, ...]] = ("soundfile", "pretty_midi", "numpy", "scipy")  # the SoundFont player is numpy
 
     @property
     def duration(self) -> float:

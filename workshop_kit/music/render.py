@@ -1,9 +1,10 @@
-"""Render a :class:`~workshop_kit.music.score.Score` to stereo audio with TinySoundFont and the General MIDI SoundFont
-(``TimGM6mb.sf2``) that ``pretty_midi`` ships.
+"""Render a :class:`~workshop_kit.music.score.Score` to stereo audio with the General MIDI SoundFont (``TimGM6mb.sf2``)
+that ``pretty_midi`` ships, played by the kit's own SoundFont player (:mod:`workshop_kit.music.soundfont`, numpy only:
+it installs wherever numpy does, with nothing to compile and no system library).
 
-Each call builds its own synthesizer (loading the SoundFont takes about 10 ms), so concurrent renders share nothing.
-Microtones are played by setting the channel's pitch wheel just before each note-on, with a pitch-bend range of
-:data:`~workshop_kit.music.theory.PITCH_BEND_RANGE` semitones, exactly as the MIDI export writes them.
+The SoundFont is read once per file and shared, read-only, by concurrent renders. Microtones: each melodic note is
+played at its key plus its pitch-bend offset (quarter tones), exactly as the MIDI export writes them with a
+pitch-bend range of :data:`~workshop_kit.music.theory.PITCH_BEND_RANGE` semitones.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import os
 import numpy as np
 
 from ..errors import EngineUnavailableError
-from .score import Score, bend_value, split_pitch
-from .theory import PITCH_BEND_RANGE
+from . import soundfont
+from .score import Score, split_pitch
+from .soundfont import Voice
 
 __all__ = ["SAMPLE_RATE", "TAIL_SECONDS", "soundfont_path", "render", "normalize"]
 
@@ -25,11 +27,6 @@ TARGET_RMS = 0.12  # about -18.4 dBFS
 PEAK_CEILING = 0.891  # -1 dBFS
 KNEE = 0.6  # soft limiting starts here
 MAX_DRIVE = 1.6  # how far past the ceiling the loudest transient may be driven before limiting
-
-INSTALL_HINT = "pip install --no-deps tinysoundfont==0.3.7"
-
-# Order of events that fall on the same sample: release, then bend, then strike.
-_OFF, _BEND, _ON = 0, 1, 2
 
 
 def soundfont_path() -> str:
@@ -56,41 +53,22 @@ def soundfont_path() -> str:
     return path
 
 
-def _synth_module():
-    try:
-        import tinysoundfont
-    except ImportError:
-        raise EngineUnavailableError(
-            f"The music renderer needs the tinysoundfont package: {INSTALL_HINT}",
-            f"Le rendu audio a besoin du paquet tinysoundfont : {INSTALL_HINT}",
-        ) from None
-    return tinysoundfont
-
-
-def _events(score: Score, sample_rate: int) -> list[tuple[int, int, int, tuple]]:
-    """(sample, order, sequence, action) for every synth call, sorted."""
-    channels = score.channels()
+def _voices(score: Score, sample_rate: int) -> list[Voice]:
+    """One :class:`Voice` per playable note: drums on bank 128, melodic notes at their key plus their bend."""
     tracks = {t.name: t for t in score.tracks}
-    events = []
-    seq = 0
+    voices = []
     for note in score.notes:
         track = tracks[note.track]
-        chan = channels[note.track]
         if track.is_drum:
-            key, offset = int(round(note.pitch)), 0.0
+            key, offset, bank, program = int(round(note.pitch)), 0.0, 128, 0
         else:
-            key, offset = split_pitch(note.pitch)
+            (key, offset), bank, program = split_pitch(note.pitch), 0, int(track.program)
         if not 0 <= key <= 127:
             continue
         on = max(0, int(round(note.start * sample_rate)))
         off = max(on + 1, int(round(note.end * sample_rate)))
-        if not track.is_drum:
-            events.append((on, _BEND, seq, ("bend", chan, bend_value(offset) + 8192)))
-        events.append((on, _ON, seq, ("on", chan, key, note.velocity)))
-        events.append((off, _OFF, seq, ("off", chan, key)))
-        seq += 1
-    events.sort(key=lambda e: (e[0], e[1], e[2]))
-    return events
+        voices.append(Voice(on, off, bank, program, key, int(note.velocity), offset))
+    return voices
 
 
 def normalize(audio: np.ndarray, *, target_rms: float = TARGET_RMS, peak: float = PEAK_CEILING,
@@ -138,49 +116,19 @@ def render(score: Score, *, duration: float | None = None, sample_rate: int = SA
     Raises
     ------
     EngineUnavailableError
-        When tinysoundfont or the SoundFont is missing.
+        When the SoundFont is missing or cannot be read.
     """
-    tsf = _synth_module()
     path = soundfont_path()
-    synth = tsf.Synth(samplerate=int(sample_rate))
     try:
-        sfid = synth.sfload(path)
-    except (tsf.SoundFontException, OSError, RuntimeError, ValueError) as exc:
+        font = soundfont.load(path)
+    except (soundfont.SoundFontError, OSError) as exc:
         raise EngineUnavailableError(
-            f"The SoundFont {path} could not be loaded ({exc}); reinstall pretty_midi",
-            f"La SoundFont {path} n'a pas pu être chargée ({exc}) ; réinstallez pretty_midi",
+            f"The SoundFont {path} could not be read ({exc}); reinstall it: pip install --force-reinstall pretty_midi",
+            f"La SoundFont {path} n'a pas pu être lue ({exc}) ; réinstallez-la : pip install --force-reinstall pretty_midi",
         ) from exc
-
-    channels = score.channels()
-    for track in score.tracks:
-        chan = channels[track.name]
-        if track.is_drum:
-            synth.program_select(chan, sfid, 128, 0, is_drums=True)
-        else:
-            synth.program_select(chan, sfid, 0, int(track.program))
-            synth.pitchbend_range(chan, float(PITCH_BEND_RANGE))
-
     end = max(score.end, float(duration or 0.0))
     total = int(round((end + max(0.0, tail)) * sample_rate)) + 1
-    buffer = memoryview(bytearray(total * 2 * 4))
-    frame_bytes = 2 * 4
-    pos = 0
-    for sample, _, _, action in _events(score, sample_rate):
-        sample = min(sample, total)
-        if sample > pos:
-            synth.generate(sample - pos, buffer=buffer[pos * frame_bytes:sample * frame_bytes])
-            pos = sample
-        kind = action[0]
-        if kind == "on":
-            synth.noteon(action[1], action[2], action[3])
-        elif kind == "off":
-            synth.noteoff(action[1], action[2])
-        else:
-            synth.pitchbend(action[1], action[2])
-    if total > pos:
-        synth.generate(total - pos, buffer=buffer[pos * frame_bytes:total * frame_bytes])
-
-    audio = np.frombuffer(buffer, dtype=np.float32).reshape(-1, 2).copy()
+    audio = soundfont.mix(font, _voices(score, int(sample_rate)), total, int(sample_rate))
     fade = min(int(FADE_SECONDS * sample_rate), audio.shape[0])
     if fade > 0:
         audio[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
