@@ -125,6 +125,19 @@ def test_files_of_other_programs_are_not_served_and_monitoring_is_off(booth, tmp
     assert get(booth, "/monitoring")[0] in (403, 404)
 
 
+def test_visitors_cannot_open_the_api_page_or_the_settings(booth):
+    for query in ("view=api", "view=settings", "lang=fr&view=api"):
+        request = urllib.request.Request(f"{booth.url}/?{query}")
+        opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
+                                                  {"redirect_request": lambda *a, **k: None}))
+        try:
+            opener.open(request, timeout=10)
+            status = 200
+        except urllib.error.HTTPError as err:
+            status, location = err.code, err.headers.get("location")
+        assert status == 303 and location == "/", query
+
+
 def test_an_expired_code_says_so_in_the_visitors_language(booth):
     status, body, _ = get(booth, "/take/ZZZZZZ?lang=en")
     assert status == 404 and "Unknown or expired code" in body.decode("utf-8")

@@ -89,6 +89,15 @@ def _lang_of(scope: dict) -> str:
     return DEFAULT_LANG
 
 
+_VIEW = re.compile(rb"(?:^|&)view=(?:api|settings)")
+
+
+async def _redirect(send, path: str) -> None:
+    await send({"type": "http.response.start", "status": 303,
+                "headers": [(b"location", (path or "/").encode("utf-8", "replace")), (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
 _FILE_FIELD = re.compile(rb'"(?:path|url)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
@@ -107,6 +116,8 @@ class Guard:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope.get("method") == "GET" and _VIEW.search(scope.get("query_string", b"")):
+            return await _redirect(send, scope.get("path", "/"))  # no API page, no settings for visitors
         if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH"):
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
