@@ -228,3 +228,17 @@ def test_the_melody_trainer_writes_a_model_that_samples(tiny_corpus, tmp_path):
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert card.startswith("# Melody model (embedded)") and "| GPT-2 melody model |" in card
     assert len(mm.sample(n_tokens=32, seed=0, path=out, device="cpu").tokens) > 0
+
+
+def test_the_motif_classifier_trains_into_a_staged_folder(tmp_path):
+    from workshop_kit.image import motif_classifier as mc
+    from workshop_kit.image import motif_diffusion as md
+
+    out = tmp_path / "classifier"
+    metrics = mc.train(out_dir=out, per_class=20, heldout_per_class=10, epochs=2, progress=False)
+    assert mc.MODEL.verify(out) == [] and [p.name for p in tmp_path.iterdir()] == ["classifier"]
+    assert metrics["training"]["steps"] == 2 * (20 * len(md.CLASSES) // 64)
+    assert metrics["training"]["stopped"] == "all epochs done"
+    cells = md.procedural_cells("yaz", n=2, seed=5)
+    assert mc.classify(cells, path=out).shape == (2,)
+    assert "Motif classifier" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")

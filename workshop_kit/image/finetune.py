@@ -660,7 +660,7 @@ def make_demo_folder(folder: str | os.PathLike, *, n: int = 24, seed: int = 0) -
 
 
 # ------------------------------------------------------------------------------------------- command line
-def _options(parser) -> None:
+def _flags(parser) -> None:
     parser.add_argument("--from", dest="folder", required=True, help="folder of your pictures")
     parser.add_argument("--family", default=None, choices=md.CLASSES,
                         help="motif family to learn the pictures under (default: the closest one)")
@@ -669,7 +669,7 @@ def _options(parser) -> None:
     parser.add_argument("--demo", action="store_true", help="first write 24 demo pictures into the --from folder")
 
 
-def _run(args) -> str:
+def _run_command(args) -> str:
     if args.demo:
         make_demo_folder(args.folder, seed=args.seed)
     report = finetune(args.folder, out_dir=args.out, minutes=args.minutes, seed=args.seed, progress=not args.quiet,
@@ -681,7 +681,7 @@ def _run(args) -> str:
 #: [--steps N] [--seed S] [--base DIR] [--demo] [--quiet]`` (also ``workshop-kit train motifs --from ...``).
 main = command("python -m workshop_kit.image.finetune",
                "Fine-tune the motif diffusion model on a folder of your own pictures "
-               f"(PNG, JPEG, WebP; at least {MIN_PICTURES}).", _run, options=_options, minutes=5.0,
+               f"(PNG, JPEG, WebP; at least {MIN_PICTURES}).", _run_command, options=_flags, minutes=5.0,
                minutes_help=f"time budget (default 5, at most {MAX_MINUTES:g})",
                out_help="folder to write the fine-tuned model to", out_required=True)
 

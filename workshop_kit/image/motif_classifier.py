@@ -454,12 +454,12 @@ def _rewrite_with(folder: Path, result: dict, classifier_path) -> None:
             write_model_card(stage, metrics)
 
 
-def _options(parser) -> None:
+def _flags(parser) -> None:
     parser.add_argument("--evaluate", action="store_true", help="measure the diffusion model instead of training")
     parser.add_argument("--epochs", type=int, default=8)
 
 
-def _run(args) -> str:
+def _run_command(args) -> str:
     if args.evaluate:
         result = evaluate(classifier_path=args.out, progress=not args.quiet)
     else:
@@ -471,7 +471,7 @@ def _run(args) -> str:
 #: Command line: ``python -m workshop_kit.image.motif_classifier [--out DIR] [--epochs E] [--seed S] [--minutes M]
 #: [--quiet]`` trains (about 3 minutes); ``--evaluate`` measures the motif diffusion model with the classifier.
 main = command("python -m workshop_kit.image.motif_classifier",
-               "Train the motif classifier, or measure the motif diffusion model.", _run, options=_options,
+               "Train the motif classifier, or measure the motif diffusion model.", _run_command, options=_flags,
                minutes=None, minutes_help="time budget of the training loop (default: all the epochs)",
                out_help="classifier folder (default: the shipped one)")
 

@@ -334,13 +334,13 @@ The weights are released under the MIT licence, like the code of workshop-kit; t
     return write_card(folder, text)
 
 
-def _options(parser) -> None:
+def _flags(parser) -> None:
     parser.add_argument("--cells", type=int, default=1000, help="training cells per motif family (default 1000)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
     parser.add_argument("--no-evaluate", action="store_true", help="skip measuring the model with the classifier")
 
 
-def _run(args) -> str:
+def _run_command(args) -> str:
     metrics = train(out_dir=args.out, minutes=args.minutes, seed=args.seed, cells_per_family=args.cells,
                     threads=args.threads, evaluate=not args.no_evaluate, progress=not args.quiet)
     summary = {"steps": metrics["training"]["steps"], "seconds": metrics["training"]["seconds"],
@@ -351,7 +351,7 @@ def _run(args) -> str:
 #: Command line: ``python -m workshop_kit.image.train_motifs [--minutes M] [--seed S] [--out DIR] [--cells N]
 #: [--threads N] [--no-evaluate] [--quiet]`` (also ``workshop-kit train motifs``).
 main = command("python -m workshop_kit.image.train_motifs",
-               "Train the motif diffusion model on the kit's procedural motifs.", _run, options=_options,
+               "Train the motif diffusion model on the kit's procedural motifs.", _run_command, options=_flags,
                minutes=30.0, minutes_help="time budget of the training loop, 0.5 to 600 (default 30)",
                out_help="model folder, replaced (default: the shipped model's folder, "
                         "workshop_kit/models/motif-diffusion)")

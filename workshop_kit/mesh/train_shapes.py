@@ -310,7 +310,7 @@ def _model_card(m: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _options(parser) -> None:
+def _flags(parser) -> None:
     parser.add_argument("--latent-dim", type=int, default=ss.LATENT_DIM)
     parser.add_argument("--steps", type=int, default=20_000)
     parser.add_argument("--hidden", type=int, default=256)
@@ -319,7 +319,7 @@ def _options(parser) -> None:
     parser.add_argument("--extra-weight", type=int, default=20)
 
 
-def _run(args) -> str:
+def _run_command(args) -> str:
     extra = _read_extra(args.extra) if args.extra else None
     metrics = train(out_dir=args.out, latent_dim=args.latent_dim, hidden=args.hidden, steps=args.steps,
                     seed=args.seed, extra=extra, extra_weight=args.extra_weight, threads=args.threads,
@@ -346,7 +346,7 @@ def _read_extra(path: str) -> np.ndarray:
 #: [--latent-dim K] [--hidden H] [--threads N] [--extra FILE.npy] [--extra-weight W] [--quiet]`` (also
 #: ``workshop-kit train shapes``).
 main = command("python -m workshop_kit.mesh.train_shapes", "Train the shape-space autoencoder of vessel profiles.",
-               _run, options=_options, minutes=None,
+               _run_command, options=_flags, minutes=None,
                minutes_help="time budget of the training loop, stopping it before --steps (default: none)",
                out_help="model folder, replaced (default: the shipped model's folder, "
                         "workshop_kit/models/shape-space)")

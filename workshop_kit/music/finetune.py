@@ -656,7 +656,7 @@ def make_demo_folder(folder: str | os.PathLike, *, n: int = 12, seed: int = 0, b
 
 
 # ------------------------------------------------------------------------------------------- command line
-def _options(parser) -> None:
+def _flags(parser) -> None:
     parser.add_argument("--from", dest="folder", required=True, help="folder of your tunes")
     parser.add_argument("--epochs", type=int, default=None, help="passes over the tunes (default: until they "
                                                                  "stop improving)")
@@ -664,7 +664,7 @@ def _options(parser) -> None:
     parser.add_argument("--demo", action="store_true", help="first write 12 demo tunes into the --from folder")
 
 
-def _run(args) -> str:
+def _run_command(args) -> str:
     if args.demo:
         make_demo_folder(args.folder, seed=args.seed)
     report = finetune(args.folder, out_dir=args.out, minutes=args.minutes, epochs=args.epochs, seed=args.seed,
@@ -676,8 +676,8 @@ def _run(args) -> str:
 #: [--seed S] [--base DIR] [--demo] [--quiet]`` (also ``workshop-kit train melody --from FOLDER --out DIR``);
 #: ``--demo`` writes the demo tunes first.
 main = command("python -m workshop_kit.music.finetune",
-               "Fine-tune the melody model on a folder of your own tunes (MIDI, MusicXML, ABC; at least 10).", _run,
-               options=_options, minutes=3.0, minutes_help=f"time budget (default 3, at most {MAX_MINUTES:g})",
+               "Fine-tune the melody model on a folder of your own tunes (MIDI, MusicXML, ABC; at least 10).",
+               _run_command, options=_flags, minutes=3.0, minutes_help=f"time budget (default 3, at most {MAX_MINUTES:g})",
                out_help="folder to write the fine-tuned model to", out_required=True)
 
 

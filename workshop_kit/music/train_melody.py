@@ -331,11 +331,11 @@ the model still beats the bigram baseline.
 """
 
 
-def _options(parser) -> None:
+def _flags(parser) -> None:
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
 
 
-def _run(args) -> str:
+def _run_command(args) -> str:
     metrics = train(out_dir=args.out, minutes=args.minutes, seed=args.seed, progress=not args.quiet,
                     threads=args.threads)
     nll = metrics["nll_nats_per_token"]["test"]
@@ -349,7 +349,7 @@ def _run(args) -> str:
 #: Command line: ``python -m workshop_kit.music.train_melody [--out DIR] [--minutes M] [--seed S] [--threads N]
 #: [--quiet]`` (also ``workshop-kit train melody``).
 main = command("python -m workshop_kit.music.train_melody",
-               "Train the embedded melody model on music21's folk-tune corpora.", _run, options=_options,
+               "Train the embedded melody model on music21's folk-tune corpora.", _run_command, options=_flags,
                minutes=12.0, minutes_help="training time budget in minutes, 0.5 to 120 (default: 12)",
                out_help="output folder (default: the shipped model's folder, workshop_kit/models/melody)")
 
