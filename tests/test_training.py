@@ -2,7 +2,9 @@
 
 import json
 import math
+import os
 import shutil
+import stat
 import subprocess
 import sys
 
@@ -154,6 +156,9 @@ def test_a_full_trainer_replaces_its_folder_with_a_manifest(small_shapes, tmp_pa
     assert json.loads((out / "metrics.json").read_text()) == metrics
     assert metrics["training"]["steps"] == 100 and metrics["training"]["stopped"] == "all steps done"
     assert [p.name for p in tmp_path.iterdir()] == ["shape-space"]
+    if os.name == "posix":  # as readable as the folder it replaced, not only by its owner as a temporary folder is
+        assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(ss.MODEL.shipped_folder().stat().st_mode)
+        assert all(p.stat().st_mode & 0o444 == 0o444 for p in out.iterdir())
     assert ss.load_model(str(out)).decode(ss.load_model(str(out)).encode(ss.preset_profile("vase"))).shape[-1] == 64
 
 
