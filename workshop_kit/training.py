@@ -83,7 +83,8 @@ def check_minutes(minutes: object, *, high: float, low: float = 0.0, optional: b
     except ParameterError:
         value = 0.0
     if value <= 0:
-        raise ParameterError("minutes", minutes, f"a number above 0 and at most {high:g}")
+        raise ParameterError("minutes", minutes, f"a number above 0 and at most {high:g}",
+                             allowed_fr=f"un nombre supérieur à 0 et d'au plus {high:g}")
     return value
 
 
@@ -311,11 +312,12 @@ def output_folder(model, out_dir: str | os.PathLike | None) -> Path:
     folder shipped in the package. Refuses a path that names a file."""
     if out_dir is None:
         return model.shipped_folder()
+    allowed, allowed_fr = f"a folder for the {model.description}", f"un dossier pour le modèle ({model.description_fr()})"
     if not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir).strip():
-        raise ParameterError("out_dir", out_dir, f"a folder for the {model.description}")
+        raise ParameterError("out_dir", out_dir, allowed, allowed_fr=allowed_fr)
     out = Path(out_dir).expanduser()
     if out.exists() and not out.is_dir():
-        raise ParameterError("out_dir", str(out_dir), f"a folder for the {model.description}", reason="this is a file",
+        raise ParameterError("out_dir", str(out_dir), allowed, reason="this is a file", allowed_fr=allowed_fr,
                              reason_fr="c'est un fichier")
     return out
 
