@@ -312,7 +312,8 @@ def output_folder(model, out_dir: str | os.PathLike | None) -> Path:
     folder shipped in the package. Refuses a path that names a file."""
     if out_dir is None:
         return model.shipped_folder()
-    allowed, allowed_fr = f"a folder for the {model.description}", f"un dossier pour le modèle ({model.description_fr()})"
+    allowed = f"a folder for the {model.description}"
+    allowed_fr = f"un dossier pour le modèle ({model.description_fr()})"
     if not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir).strip():
         raise ParameterError("out_dir", out_dir, allowed, allowed_fr=allowed_fr)
     out = Path(out_dir).expanduser()
