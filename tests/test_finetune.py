@@ -181,3 +181,23 @@ def test_the_engine_plays_the_fine_tuned_model(demo):
     again = music.generate(engine="melody-model", model_path=out, scale="hijaz", rhythm="chaabi", bars=2, seed=4)
     assert result.audio.shape == again.audio.shape and (result.audio == again.audio).all()
     assert str(out) in json.dumps(result.provenance())
+
+
+def test_the_model_folder_has_a_manifest_and_nothing_beside_it(demo):
+    _, out, _ = demo
+    assert mm.MODEL.verify(out) == []
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+def test_a_failure_while_writing_leaves_the_previous_model_as_it_was(demo, fails_while_writing):
+    folder, out, _ = demo
+    fails_while_writing(out, ft, lambda previous: finetune(folder, out_dir=previous, epochs=1, minutes=1.0, seed=2,
+                                                           progress=False))
+
+
+def test_the_command_line_refuses_a_bad_argument_in_one_line(tmp_path, capsys):
+    assert ft.main(["--from", str(tmp_path), "--out", str(tmp_path / "out"), "--minutes", "9", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "minutes=9.0" in err
+    assert ft.main(["--out", str(tmp_path / "out")]) == 2 and "--from" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -121,3 +121,17 @@ def test_a_second_finetune_may_replace_the_first(tuned, tmp_path):
     report = finetune(folder, out_dir=again, max_steps=1, family="yaz", progress=False)
     assert report.family == "yaz"
     assert json.loads((again / md.KIT_CONFIG).read_text(encoding="utf-8"))["finetuned"]["family"] == "yaz"
+
+
+def test_the_model_folder_has_a_manifest_and_nothing_beside_it(tuned):
+    _, out, _ = tuned
+    assert md.MODEL.verify(out) == []
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+def test_a_failure_while_writing_leaves_the_previous_model_as_it_was(tuned, fails_while_writing):
+    from workshop_kit.image import finetune as ft
+
+    folder, out, _ = tuned
+    fails_while_writing(out, ft, lambda previous: finetune(folder, out_dir=previous, max_steps=1, family="yaz",
+                                                           progress=False))

@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 import threading
 from collections import OrderedDict
@@ -294,6 +295,7 @@ def staged_folder(out: str | os.PathLike, *, key: str | None = None, keep: tuple
                 (stage / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(out / name, stage / name)
         write_manifest(stage, key)
+        _same_permissions(stage, out if out.is_dir() else out.parent)
         old = None
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
@@ -310,6 +312,15 @@ def staged_folder(out: str | os.PathLike, *, key: str | None = None, keep: tuple
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+def _same_permissions(stage: Path, like: Path) -> None:
+    """Give a new model folder the permission bits of ``like`` (the folder it replaces, else its parent), and its
+    files the same without execution: a folder from :func:`tempfile.mkdtemp` is readable by its owner only."""
+    mode = stat.S_IMODE(like.stat().st_mode)
+    for path in stage.rglob("*"):
+        os.chmod(path, mode if path.is_dir() else mode & 0o666)
+    os.chmod(stage, mode)
 
 
 def _extract(root, key: str) -> Path:  # pragma: no cover - a zipped install

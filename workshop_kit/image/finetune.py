@@ -25,7 +25,8 @@ What it does, in order:
 4. writes a complete model folder — ``unet/``, ``scheduler/``, ``motif_diffusion.json``, ``metrics.json`` (the
    denoising loss on the participant's cells before and after) and ``MODEL_CARD.md`` — that
    :func:`workshop_kit.image.motif_diffusion.generate` reads with ``model_path=out_dir``; draw with
-   ``motif=report.family``. The other families are still there, but drift towards the new pictures.
+   ``motif=report.family``. The other families are still there, but drift towards the new pictures. The folder
+   is written beside ``out_dir`` and takes its place at once (:func:`workshop_kit.shipped.staged_folder`).
 
 The shipped weights are never written to: ``out_dir`` may not be the shipped folder nor the base folder.
 
@@ -37,14 +38,11 @@ Heavy packages (torch, diffusers) are imported inside the functions.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import os
 import platform
-import shutil
 import sys
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +53,9 @@ from ..errors import ParameterError
 from ..files import sha256_file, write_json
 from ..participant import Skipped, check_out_dir, list_files, too_few
 from ..imageio_safe import load_image
-from ..validation import check_choice, check_float, check_int
+from ..shipped import staged_folder
+from ..training import Budget, ProgressBar, Schedule, check_minutes, command, write_results
+from ..validation import check_choice, check_int
 from . import motif_diffusion as md
 
 __all__ = [
@@ -420,9 +420,7 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
     -----
     Training runs on the CPU, on at most two threads: the model has 2.5 M parameters and the batches are small.
     """
-    minutes = check_float("minutes", minutes, 0.0, MAX_MINUTES)
-    if minutes <= 0:
-        raise ParameterError("minutes", minutes, f"a number above 0 and at most {MAX_MINUTES:g}")
+    minutes = check_minutes(minutes, high=MAX_MINUTES)
     seed = check_int("seed", seed, 0, 2**32 - 1)
     if family is not None:
         family = check_choice("family", family, md.CLASSES)
@@ -442,7 +440,6 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
 
     import torch
     from diffusers import DDPMScheduler
-    from tqdm.auto import tqdm
 
     from .train_motifs import denoising_step
 
@@ -484,84 +481,74 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
         unet.train()
         ema = copy.deepcopy(unet).requires_grad_(False)
         opt = torch.optim.AdamW(unet.parameters(), lr=PEAK_LR, weight_decay=1e-4)
-        budget = minutes * 60.0
+        schedule = Schedule("constant", peak=PEAK_LR, warmup=WARMUP_STEPS)
+        budget = Budget(minutes)
         step, running, history = 0, None, []
         stopped = ""
-        start = time.perf_counter()
-        bar = tqdm(total=max_steps if max_steps is not None else int(budget), unit="step" if max_steps else "s",
-                   desc="Fine-tuning on your pictures", disable=not progress)
+        bar = ProgressBar(total=max_steps if max_steps is not None else budget.seconds,
+                          unit="step" if max_steps else "s", desc="Fine-tuning on your pictures", enabled=progress)
         while not stopped:
             idx = torch.randint(0, len(x_all), (BATCH_SIZE,), generator=gen)
             x0 = _augment(x_all[idx], gen)
             y = torch.full((BATCH_SIZE,), label, dtype=torch.long)
             y[torch.rand(BATCH_SIZE, generator=gen) < LABEL_DROPOUT] = null_class
             value = denoising_step(unet, ema, opt, noise_schedule, x0, y, gen=gen, step=step, ema_decay=EMA_DECAY,
-                                   lr=PEAK_LR * min(1.0, (step + 1) / WARMUP_STEPS))
+                                   lr=schedule.lr(step))
             step += 1
             running = value if running is None else 0.95 * running + 0.05 * value
-            elapsed = time.perf_counter() - start
+            elapsed = budget.elapsed
             if step % 100 == 0:
                 history.append({"step": step, "seconds": round(elapsed, 1), "train_loss": round(running, 5)})
-            if max_steps is not None:
-                bar.update(1)
-            else:
-                bar.n = min(int(elapsed), bar.total)
-            bar.set_postfix(step=step, loss=f"{running:.4f}", refresh=False)
-            bar.refresh()
+            bar.at(step if max_steps is not None else elapsed, step=step, loss=f"{running:.4f}")
             if max_steps is not None and step >= max_steps:
                 stopped = "all steps done"
-            elif elapsed >= budget:
+            elif elapsed >= budget.seconds:
                 stopped = "time budget spent"
         bar.close()
-        train_seconds = time.perf_counter() - start
+        train_seconds = budget.elapsed
 
-        # write everything to a fresh folder, then let it replace out_dir
-        stage = out.with_name(out.name + ".partial")
-        shutil.rmtree(stage, ignore_errors=True)
-        stage.mkdir(parents=True)
-        ema.eval()
-        ema.save_pretrained(stage / md.UNET_DIR, safe_serialization=True)
-        noise_schedule.save_pretrained(stage / md.SCHEDULER_DIR)
+        # write everything — weights, configs, then the loss measured on what was written, read back as the kit
+        # reads it — into a fresh folder that then replaces out_dir at once
         kit = dict(base_kit)
         kit.update({"version": f"{base_kit.get('version', '')}+finetuned", "trained": time.strftime("%Y-%m-%d"),
                     "finetuned": {"family": family, "pictures": len(pictures.pictures), "seed": seed,
                                   "base": str(base_dir.resolve())}})
-        write_json(stage / md.KIT_CONFIG, kit)
-        if out.exists():
-            shutil.rmtree(out)
-        stage.rename(out)
-
-        # measure what was written, read back as the kit reads it
-        tuned_unet = md.load_model(path=out, device="cpu")[0]
-        loss_after = round(_fixed_loss(tuned_unet, fixed, label), 6)
-        threads = torch.get_num_threads()
+        with staged_folder(out, key=md.MODEL.key) as stage:
+            ema.eval()
+            ema.save_pretrained(stage / md.UNET_DIR, safe_serialization=True)
+            noise_schedule.save_pretrained(stage / md.SCHEDULER_DIR)
+            write_json(stage / md.KIT_CONFIG, kit)
+            tuned_unet = md.load_model(path=stage, device="cpu")[0]
+            loss_after = round(_fixed_loss(tuned_unet, fixed, label), 6)
+            metrics = {
+                "finetune": {"base": str(base_dir.resolve()),
+                             "base_weights_sha256": sha256_file(base_dir / md.UNET_DIR /
+                                                                "diffusion_pytorch_model.safetensors"),
+                             "folder": str(pictures.folder.resolve()), "family": family, "family_chosen": chosen,
+                             "seed": seed, "minutes_budget": minutes, "max_steps": max_steps, "steps": step,
+                             "seconds": round(train_seconds, 1), "stopped": stopped, "peak_lr": PEAK_LR,
+                             "warmup_steps": WARMUP_STEPS, "batch_size": BATCH_SIZE, "ema_decay": EMA_DECAY,
+                             "label_dropout": LABEL_DROPOUT,
+                             "optimizer": "AdamW(weight_decay=1e-4), constant after warm-up",
+                             "augmentation": "random horizontal and vertical flips, transposition",
+                             "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
+                             "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} logical CPUs",
+                             "history": history},
+                "data": {"pictures": pictures.names, "cells": len(cells), "cells_per_picture": CELLS_PER_PICTURE,
+                         "eval_cells": len(eval_cells), "levels": LEVELS, "work_px": WORK_PX,
+                         "crop_fraction": list(CROP_FRACTION), "cell_px": md.CELL_PX,
+                         "skipped": [{"file": s.name, "reason": s.reason} for s in pictures.skipped],
+                         "notes": pictures.notes},
+                "denoising_loss": {"what": "mean squared error of the predicted noise on cells of the participant's "
+                                           "pictures (other squares than those trained on), fixed noise, timesteps "
+                                           "spread evenly",
+                                   "family": family, "before": loss_before, "after": loss_after,
+                                   "before_per_family": per_family},
+            }
+            write_results(stage, metrics, _model_card(metrics))
     finally:
         torch.set_num_threads(before_threads)
 
-    metrics = {
-        "finetune": {"base": str(base_dir.resolve()),
-                     "base_weights_sha256": sha256_file(base_dir / md.UNET_DIR / "diffusion_pytorch_model.safetensors"),
-                     "folder": str(pictures.folder.resolve()), "family": family, "family_chosen": chosen,
-                     "seed": seed, "minutes_budget": minutes, "max_steps": max_steps, "steps": step,
-                     "seconds": round(train_seconds, 1), "stopped": stopped, "peak_lr": PEAK_LR,
-                     "warmup_steps": WARMUP_STEPS, "batch_size": BATCH_SIZE, "ema_decay": EMA_DECAY,
-                     "label_dropout": LABEL_DROPOUT, "optimizer": "AdamW(weight_decay=1e-4), constant after warm-up",
-                     "augmentation": "random horizontal and vertical flips, transposition",
-                     "torch_threads": threads, "torch": torch.__version__,
-                     "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} logical CPUs",
-                     "history": history},
-        "data": {"pictures": pictures.names, "cells": len(cells), "cells_per_picture": CELLS_PER_PICTURE,
-                 "eval_cells": len(eval_cells), "levels": LEVELS, "work_px": WORK_PX,
-                 "crop_fraction": list(CROP_FRACTION), "cell_px": md.CELL_PX,
-                 "skipped": [{"file": s.name, "reason": s.reason} for s in pictures.skipped],
-                 "notes": pictures.notes},
-        "denoising_loss": {"what": "mean squared error of the predicted noise on cells of the participant's pictures "
-                                   "(other squares than those trained on), fixed noise, timesteps spread evenly",
-                           "family": family, "before": loss_before, "after": loss_after,
-                           "before_per_family": per_family},
-    }
-    write_json(out / md.METRICS_FILE, metrics)
-    (out / md.CARD_FILE).write_text(_model_card(metrics), encoding="utf-8")
     return ImageFinetuneReport(out, base_dir, family, chosen, pictures.names, list(pictures.skipped),
                                list(pictures.notes), len(cells), loss_before, loss_after, step, train_seconds,
                                stopped, metrics)
@@ -673,29 +660,30 @@ def make_demo_folder(folder: str | os.PathLike, *, n: int = 24, seed: int = 0) -
 
 
 # ------------------------------------------------------------------------------------------- command line
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m workshop_kit.image.finetune --from FOLDER --out DIR [--minutes M] [--family F]
-    [--steps N] [--seed S] [--base DIR] [--demo] [--quiet]``."""
-    parser = argparse.ArgumentParser(prog="python -m workshop_kit.image.finetune",
-                                     description="Fine-tune the motif diffusion model on a folder of your own "
-                                                 f"pictures (PNG, JPEG, WebP; at least {MIN_PICTURES}).")
+def _flags(parser) -> None:
     parser.add_argument("--from", dest="folder", required=True, help="folder of your pictures")
-    parser.add_argument("--out", required=True, help="folder to write the fine-tuned model to")
-    parser.add_argument("--minutes", type=float, default=5.0, help=f"time budget (default 5, at most {MAX_MINUTES:g})")
     parser.add_argument("--family", default=None, choices=md.CLASSES,
                         help="motif family to learn the pictures under (default: the closest one)")
     parser.add_argument("--steps", type=int, default=None, help="stop after this many steps")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--base", default=None, help="model folder to start from (default: the shipped model)")
     parser.add_argument("--demo", action="store_true", help="first write 24 demo pictures into the --from folder")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
+
+
+def _run_command(args) -> str:
     if args.demo:
         make_demo_folder(args.folder, seed=args.seed)
     report = finetune(args.folder, out_dir=args.out, minutes=args.minutes, seed=args.seed, progress=not args.quiet,
                       family=args.family, max_steps=args.steps, base=args.base)
-    sys.stdout.write(report.summary("en") + "\n")
-    return 0
+    return report.summary("en")
+
+
+#: Command line: ``python -m workshop_kit.image.finetune --from FOLDER --out DIR [--minutes M] [--family F]
+#: [--steps N] [--seed S] [--base DIR] [--demo] [--quiet]`` (also ``workshop-kit train motifs --from ...``).
+main = command("python -m workshop_kit.image.finetune",
+               "Fine-tune the motif diffusion model on a folder of your own pictures "
+               f"(PNG, JPEG, WebP; at least {MIN_PICTURES}).", _run_command, options=_flags, minutes=5.0,
+               minutes_help=f"time budget (default 5, at most {MAX_MINUTES:g})",
+               out_help="folder to write the fine-tuned model to", out_required=True)
 
 
 if __name__ == "__main__":

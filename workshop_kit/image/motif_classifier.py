@@ -11,7 +11,8 @@ laptop CPU), it is right on nearly all cells of tiles it has never seen, so it c
 - **memorisation**: how far each drawn cell is from its nearest training cell, against the same for fresh
   procedural cells.
 
-:func:`evaluate` computes these figures and writes them into the diffusion model's ``metrics.json``.
+:func:`evaluate` computes these figures; :func:`with_evaluation` adds them to the diffusion model's metrics (the
+training writes them with the model), and ``evaluate(write=True)`` rewrites a model folder with them.
 
     python -m workshop_kit.image.motif_classifier            # train (about 3 minutes)
     python -m workshop_kit.image.motif_classifier --evaluate # measure the shipped diffusion model
@@ -21,24 +22,23 @@ The weights live in ``workshop_kit/models/motif-classifier``; nothing is loaded,
 
 from __future__ import annotations
 
-import argparse
-import functools
 import json
 import os
-import sys
+import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import EngineUnavailableError, MissingModelError, ParameterError
+from ..errors import EngineUnavailableError, ParameterError
 from ..files import write_json
+from ..training import Budget, ProgressBar, Schedule, check_minutes, command, output_folder, write_results
 from ..validation import check_int
 from .. import shipped
 from . import motif_diffusion as md
 
-__all__ = ["MODEL", "classify", "evaluate", "features", "load_classifier", "main", "train"]
+__all__ = ["MODEL", "classify", "evaluate", "features", "load_classifier", "main", "train", "with_evaluation"]
 
 #: The shipped classifier (package data; ``$WORKSHOP_KIT_MOTIF_CLASSIFIER`` names another folder).
 MODEL = shipped.SHIPPED["motif-classifier"]
@@ -183,20 +183,25 @@ def train(
     heldout_per_class: int = 200,
     epochs: int = 8,
     seed: int = 0,
+    minutes: float | None = None,
     progress: bool = True,
 ) -> dict:
     """Train the classifier on procedural cells and write it, with its held-out accuracy, to ``out_dir``.
 
     Parameters
     ----------
-    out_dir : path
-        Folder for ``model.safetensors``, ``config.json`` and ``metrics.json`` (created if needed).
+    out_dir : path, optional
+        The folder of ``model.safetensors``, ``config.json``, ``metrics.json`` and ``MODEL_CARD.md``, replaced at the
+        end (default: the shipped classifier's folder, ``workshop_kit/models/motif-classifier``).
     per_class, heldout_per_class : int
         Training and held-out cells of each family (tiles drawn with different seeds).
     epochs : int
         Passes over the training cells, 1 to 100.
     seed : int
         Seeds the network's initialisation and the order of the batches.
+    minutes : float, optional
+        A time budget for the training loop, above 0 and at most 600; ``None`` (default): all the epochs. The
+        learning rate follows one cycle over the epochs, so a budget that cuts it short leaves it unfinished.
     progress : bool
         Show progress bars.
 
@@ -205,17 +210,16 @@ def train(
     dict
         The metrics written to ``metrics.json`` (``heldout_accuracy``, per family too).
     """
-    import torch
-    from safetensors.torch import save_file
-    from tqdm.auto import tqdm
-
     per_class = check_int("per_class", per_class, 10, 100_000)
     heldout_per_class = check_int("heldout_per_class", heldout_per_class, 10, 100_000)
     epochs = check_int("epochs", epochs, 1, 100)
     seed = check_int("seed", seed, 0, 2**32 - 1)
-    out = Path(out_dir).expanduser() if out_dir is not None else MODEL.shipped_folder()
-    start = time.perf_counter()
+    minutes = check_minutes(minutes, high=600.0, optional=True)
+    out = output_folder(MODEL, out_dir)
+    import torch
+    from safetensors.torch import save_file
 
+    start = time.perf_counter()
     x_train, y_train = _dataset(per_class, TRAIN_SEED, progress, "Drawing training motifs")
     x_held, y_held = _dataset(heldout_per_class, HELDOUT_SEED, progress, "Drawing held-out motifs")
     render_s = time.perf_counter() - start
@@ -226,23 +230,29 @@ def train(
     batch = 64
     steps = epochs * (len(x_train) // batch)
     opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.15)
+    schedule = Schedule("one-cycle", peak=3e-3, warmup=0.15 * steps, total=steps)
     xt = torch.from_numpy(x_train * 2 - 1)[:, None]
     yt = torch.from_numpy(y_train)
+    budget = Budget(minutes)
+    step, stopped = 0, "all epochs done"
     net.train()
-    bar = tqdm(total=steps, desc="Training motif classifier", unit="batch", disable=not progress)
-    for _ in range(epochs):
-        order = torch.randperm(len(xt), generator=gen)
-        for i in range(0, len(order) - batch + 1, batch):
-            idx = order[i:i + batch]
-            loss = torch.nn.functional.cross_entropy(net(_augment(xt[idx], gen)), yt[idx], label_smoothing=0.05)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss.item():.3f}")
-    bar.close()
+    with ProgressBar(total=steps, desc="Training motif classifier", unit="batch", enabled=progress) as bar:
+        for _ in range(epochs):
+            order = torch.randperm(len(xt), generator=gen)
+            for i in range(0, len(order) - batch + 1, batch):
+                idx = order[i:i + batch]
+                schedule.apply(opt, step)
+                loss = torch.nn.functional.cross_entropy(net(_augment(xt[idx], gen)), yt[idx], label_smoothing=0.05)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                step += 1
+                bar.advance(loss=f"{loss.item():.3f}")
+                if budget.spent:
+                    stopped = "time budget spent"
+                    break
+            if budget.spent:
+                break
     net.eval()
 
     logits = _run(net, x_held, head=True)
@@ -251,24 +261,25 @@ def train(
     confusion = np.zeros((len(md.CLASSES),) * 2, np.int64)
     np.add.at(confusion, (y_held, pred), 1)
 
-    out.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(out / WEIGHTS_FILE))
-    config = {"classes": list(md.CLASSES), "representation": md.REPRESENTATION, "cell_px": md.CELL_PX,
-              "channels": list(_CHANNELS)}
-    write_json(out / CONFIG_FILE, config)
-    metrics = {
-        "heldout_accuracy": float((pred == y_held).mean()),
-        "heldout_accuracy_per_family": per_family,
-        "confusion": {"rows_true_cols_predicted": list(md.CLASSES), "counts": confusion.tolist()},
-        "data": {"train_cells_per_family": per_class, "heldout_cells_per_family": heldout_per_class,
-                 "train_seed": TRAIN_SEED, "heldout_seed": HELDOUT_SEED,
-                 "source": "procedural motifs of workshop_kit.image.motifs, all palettes and variants"},
-        "training": {"epochs": epochs, "batch": batch, "seed": seed, "parameters": sum(p.numel() for p in net.parameters()),
-                     "seconds_drawing_data": round(render_s, 1), "seconds_total": round(time.perf_counter() - start, 1)},
-        "command": "python -m workshop_kit.image.motif_classifier",
-    }
-    write_json(out / METRICS_FILE, metrics)
-    (out / CARD_FILE).write_text(model_card(metrics), encoding="utf-8")
+    with shipped.staged_folder(out, key=MODEL.key) as stage:
+        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(stage / WEIGHTS_FILE))
+        config = {"classes": list(md.CLASSES), "representation": md.REPRESENTATION, "cell_px": md.CELL_PX,
+                  "channels": list(_CHANNELS)}
+        write_json(stage / CONFIG_FILE, config)
+        metrics = {
+            "heldout_accuracy": float((pred == y_held).mean()),
+            "heldout_accuracy_per_family": per_family,
+            "confusion": {"rows_true_cols_predicted": list(md.CLASSES), "counts": confusion.tolist()},
+            "data": {"train_cells_per_family": per_class, "heldout_cells_per_family": heldout_per_class,
+                     "train_seed": TRAIN_SEED, "heldout_seed": HELDOUT_SEED,
+                     "source": "procedural motifs of workshop_kit.image.motifs, all palettes and variants"},
+            "training": {"epochs": epochs, "batch": batch, "seed": seed, "steps": step, "stopped": stopped,
+                         "parameters": sum(p.numel() for p in net.parameters()),
+                         "seconds_drawing_data": round(render_s, 1),
+                         "seconds_total": round(time.perf_counter() - start, 1)},
+            "command": "python -m workshop_kit.image.motif_classifier",
+        }
+        write_results(stage, metrics, model_card(metrics))
     return metrics
 
 
@@ -352,7 +363,8 @@ def evaluate(
     seed : int
         Seeds the drawn cells' noise.
     write : bool
-        Write the figures under ``"evaluation"`` in the model's ``metrics.json``.
+        Rewrite the model's folder with the figures under ``"evaluation"`` in its ``metrics.json`` (and in its model
+        card), all at once (:func:`workshop_kit.shipped.staged_folder`).
     progress : bool
         Show progress bars.
 
@@ -412,33 +424,56 @@ def evaluate(
         "seconds": round(time.perf_counter() - start, 1),
     }
     if write:
-        metrics_file = folder / md.METRICS_FILE
-        metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
-        metrics["evaluation"] = result
-        cls_metrics = MODEL.folder(classifier_path) / METRICS_FILE
-        if cls_metrics.is_file():
-            metrics["classifier_heldout_accuracy"] = json.loads(cls_metrics.read_text(encoding="utf-8"))[
-                "heldout_accuracy"]
-        write_json(metrics_file, metrics)
+        _rewrite_with(folder, result, classifier_path)
     return result
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m workshop_kit.image.motif_classifier [--evaluate]``."""
-    parser = argparse.ArgumentParser(prog="python -m workshop_kit.image.motif_classifier",
-                                     description="Train the motif classifier, or measure the motif diffusion model.")
+def with_evaluation(metrics: dict, result: dict, *, classifier_path: str | os.PathLike | None = None) -> dict:
+    """The diffusion model's ``metrics`` with the figures of :func:`evaluate` under ``"evaluation"`` and the
+    classifier's own held-out accuracy (the model card quotes both)."""
+    metrics = {**metrics, "evaluation": result}
+    cls_metrics = MODEL.folder(classifier_path) / METRICS_FILE
+    if cls_metrics.is_file():
+        metrics["classifier_heldout_accuracy"] = json.loads(cls_metrics.read_text(encoding="utf-8"))[
+            "heldout_accuracy"]
+    return metrics
+
+
+def _rewrite_with(folder: Path, result: dict, classifier_path) -> None:
+    """Rewrite a diffusion model's folder with new measures: its files copied into a fresh folder, the metrics (and,
+    for a model the kit trained, the model card) written anew, then the folder swapped in at once."""
+    from .train_motifs import write_model_card
+
+    metrics_file = folder / md.METRICS_FILE
+    metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
+    metrics = with_evaluation(metrics, result, classifier_path=classifier_path)
+    with shipped.staged_folder(folder, key=md.MODEL.key) as stage:
+        shutil.copytree(folder, stage, dirs_exist_ok=True, ignore=shutil.ignore_patterns(shipped.MANIFEST_FILE))
+        write_json(stage / md.METRICS_FILE, metrics)
+        if "training" in metrics:
+            write_model_card(stage, metrics)
+
+
+def _flags(parser) -> None:
     parser.add_argument("--evaluate", action="store_true", help="measure the diffusion model instead of training")
-    parser.add_argument("--out", default=None, help="classifier folder (default: the shipped one)")
     parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
+
+
+def _run_command(args) -> str:
     if args.evaluate:
         result = evaluate(classifier_path=args.out, progress=not args.quiet)
     else:
-        result = train(out_dir=args.out, epochs=args.epochs, seed=args.seed, progress=not args.quiet)
-    sys.stdout.write(json.dumps(result, indent=2) + "\n")
-    return 0
+        result = train(out_dir=args.out, epochs=args.epochs, seed=args.seed, minutes=args.minutes,
+                       progress=not args.quiet)
+    return json.dumps(result, indent=2)
+
+
+#: Command line: ``python -m workshop_kit.image.motif_classifier [--out DIR] [--epochs E] [--seed S] [--minutes M]
+#: [--quiet]`` trains (about 3 minutes); ``--evaluate`` measures the motif diffusion model with the classifier.
+main = command("python -m workshop_kit.image.motif_classifier",
+               "Train the motif classifier, or measure the motif diffusion model.", _run_command, options=_flags,
+               minutes=None, minutes_help="time budget of the training loop (default: all the epochs)",
+               out_help="classifier folder (default: the shipped one)")
 
 
 if __name__ == "__main__":

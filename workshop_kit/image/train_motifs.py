@@ -13,28 +13,29 @@ What it does, in order:
    DDPM loss, cosine noise schedule, 1000 steps), with AdamW, a learning rate that warms up and then follows a
    cosine over the time budget, an exponential moving average (EMA) of the weights, and the family label dropped
    one time in ten so that the sampler can use classifier-free guidance;
-4. writes the EMA weights and configs (diffusers' ``save_pretrained`` layout: ``unet/``, ``scheduler/``), the kit's
-   ``motif_diffusion.json``, ``metrics.json`` and ``MODEL_CARD.md`` into a fresh folder that then replaces
-   ``out_dir``, after measuring the model (:func:`workshop_kit.image.motif_classifier.evaluate`).
+4. writes the EMA weights and configs (diffusers' ``save_pretrained`` layout: ``unet/``, ``scheduler/``) and the
+   kit's ``motif_diffusion.json`` into a fresh folder, measures the model there
+   (:func:`workshop_kit.image.motif_classifier.evaluate`), adds ``metrics.json`` and ``MODEL_CARD.md``, and lets the
+   folder replace ``out_dir`` at once (:func:`workshop_kit.shipped.staged_folder`).
+
+The skeleton (time budget, schedule, progress bar, command line) is :mod:`workshop_kit.training`.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
-import math
 import os
 import platform
-import shutil
-import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..files import write_json
+from ..shipped import staged_folder
+from ..training import (Budget, ProgressBar, Schedule, check_minutes, command, fmt, folder_note, output_folder,
+                        write_card)
 from ..validation import check_float, check_int
 from . import motif_diffusion as md
 
@@ -67,12 +68,6 @@ def make_unet():
     )
 
 
-def _lr_at(progress: float, step: int, base: float, warmup: int) -> float:
-    """Linear warm-up over ``warmup`` steps, then a cosine from ``base`` to 5 % of it over the time budget."""
-    warm = min(1.0, (step + 1) / warmup)
-    return base * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
-
-
 def denoising_step(unet, ema, opt, noise_schedule, x0, y, *, gen, step: int, lr: float, ema_decay: float) -> float:
     """One training step of the motif UNet: noise ``x0`` at random timesteps, predict the noise, clip the gradient,
     take an AdamW step at ``lr``, then move the ``ema`` copy. Returns the loss. Shared by training and fine-tuning."""
@@ -97,7 +92,7 @@ def denoising_step(unet, ema, opt, noise_schedule, x0, y, *, gen, step: int, lr:
 
 def train(
     *,
-    out_dir: str | os.PathLike = md.MODEL.shipped_folder(),
+    out_dir: str | os.PathLike | None = None,
     minutes: float = 30.0,
     seed: int = 0,
     cells_per_family: int = 1000,
@@ -112,8 +107,9 @@ def train(
 
     Parameters
     ----------
-    out_dir : path
-        The model folder, replaced at the end (default: the shipped ``assets/models/motif-diffusion``).
+    out_dir : path, optional
+        The model folder, replaced at the end (default: the shipped model's folder,
+        ``workshop_kit/models/motif-diffusion``).
     minutes : float
         Time budget of the training loop, 0.5 to 600 minutes (drawing the data and measuring come on top: about
         3 minutes).
@@ -139,6 +135,14 @@ def train(
     dict
         The metrics written to ``metrics.json``.
     """
+    minutes = check_minutes(minutes, low=0.5, high=600.0)
+    seed = check_int("seed", seed, 0, 2**32 - 1)
+    cells_per_family = check_int("cells_per_family", cells_per_family, 50, 20_000)
+    batch_size = check_int("batch_size", batch_size, 4, 512)
+    learning_rate = check_float("learning_rate", learning_rate, 1e-6, 1e-1)
+    if threads is not None:
+        threads = check_int("threads", threads, 1, 256)
+    out = output_folder(md.MODEL, out_dir)
     import torch
     import torch.nn.functional as F
     from diffusers import DDPMScheduler
@@ -146,14 +150,8 @@ def train(
 
     from . import motif_classifier as mc
 
-    minutes = check_float("minutes", minutes, 0.5, 600.0)
-    seed = check_int("seed", seed, 0, 2**32 - 1)
-    cells_per_family = check_int("cells_per_family", cells_per_family, 50, 20_000)
-    batch_size = check_int("batch_size", batch_size, 4, 512)
-    learning_rate = check_float("learning_rate", learning_rate, 1e-6, 1e-1)
     if threads is not None:
-        torch.set_num_threads(check_int("threads", threads, 1, 256))
-    out = Path(out_dir).expanduser().resolve()
+        torch.set_num_threads(threads)
     started = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -197,77 +195,65 @@ def train(
         model.train()
         return loss
 
-    budget = minutes * 60.0
-    t0 = time.perf_counter()
+    budget = Budget(minutes)
+    schedule = Schedule("cosine", peak=learning_rate, warmup=200, floor=0.05)  # the cosine follows the budget
     step, running, curve = 0, None, []
-    bar = tqdm(total=int(budget), desc="Training motif diffusion", unit="s", disable=not progress)
+    bar = ProgressBar(total=budget.seconds, desc="Training motif diffusion", unit="s", enabled=progress)
     unet.train()
-    while (elapsed := time.perf_counter() - t0) < budget:
+    while (elapsed := budget.elapsed) < budget.seconds:
         idx = torch.randint(0, len(x_all), (batch_size,), generator=gen)
         x0, y = x_all[idx], y_all[idx].clone()
         y[torch.rand(batch_size, generator=gen) < LABEL_DROPOUT] = null_class
         value = denoising_step(unet, ema, opt, noise_schedule, x0, y, gen=gen, step=step, ema_decay=EMA_DECAY,
-                               lr=_lr_at(elapsed / budget, step, learning_rate, warmup=200))
+                               lr=schedule.lr(step, progress=elapsed / budget.seconds))
         step += 1
         running = value if running is None else 0.98 * running + 0.02 * value
         if step % 500 == 0:
             curve.append({"step": step, "seconds": round(elapsed, 1), "train_loss": round(running, 5),
                           "validation_loss_ema": round(validation_loss(ema), 5)})
-        bar.n = min(int(elapsed), int(budget))
-        bar.set_postfix(step=step, loss=f"{running:.4f}", refresh=False)
-        bar.refresh()
+        bar.at(elapsed, step=step, loss=f"{running:.4f}")
     bar.close()
-    timings["training_loop"] = round(time.perf_counter() - t0, 1)
+    timings["training_loop"] = round(budget.elapsed, 1)
     final_val = validation_loss(ema)
 
-    # Write everything to a fresh folder, measure it there, then let it replace the old one.
-    stage = out.with_name(out.name + ".partial")
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
-    ema.eval()
-    ema.save_pretrained(stage / md.UNET_DIR, safe_serialization=True)
-    noise_schedule.save_pretrained(stage / md.SCHEDULER_DIR)
-    kit = {
-        "classes": list(md.CLASSES), "representation": md.REPRESENTATION, "cell_px": md.CELL_PX,
-        "null_class": null_class, "data_seed": seed, "cells_per_family": cells_per_family,
-        "cell_region": {k: list(v) for k, v in md.CELL_REGION.items()},
-        "version": VERSION, "trained": time.strftime("%Y-%m-%d"),
-        "default_steps": md.DEFAULT_STEPS, "default_guidance": md.DEFAULT_GUIDANCE,
-    }
-    write_json(stage / md.KIT_CONFIG, kit)
-    n_params = sum(p.numel() for p in ema.parameters())
-    metrics = {
-        "training": {
-            "steps": step, "batch_size": batch_size, "learning_rate": learning_rate, "ema_decay": EMA_DECAY,
-            "label_dropout": LABEL_DROPOUT, "noise_schedule": f"{BETA_SCHEDULE}, {NUM_TRAIN_TIMESTEPS} steps",
-            "parameters": n_params, "seed": seed, "minutes_budget": minutes, "threads": torch.get_num_threads(),
-            "final_train_loss": round(running or float("nan"), 5), "final_validation_loss_ema": round(final_val, 5),
-            "curve": curve, "seconds": timings,
-            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} logical CPUs",
-            "torch": torch.__version__,
-        },
-        "data": {"cells_per_family": cells_per_family, "heldout_cells_per_family": HELDOUT_PER_FAMILY,
-                 "families": list(md.CLASSES), "cell_px": md.CELL_PX, "representation": md.REPRESENTATION},
-        "command": f"python -m workshop_kit.image.train_motifs --minutes {minutes:g} --seed {seed}",
-    }
-    write_json(stage / md.METRICS_FILE, metrics)
-    if evaluate:
-        t0 = time.perf_counter()
-        mc.evaluate(model_path=stage, classifier_path=cls_folder, progress=progress)
-        timings["evaluation"] = round(time.perf_counter() - t0, 1)
-        metrics = json.loads((stage / md.METRICS_FILE).read_text(encoding="utf-8"))
-    timings["total"] = round(time.perf_counter() - started, 1)
-    metrics["training"]["seconds"] = timings
-    write_json(stage / md.METRICS_FILE, metrics)
-    write_model_card(stage, metrics)
-    if out.exists():
-        shutil.rmtree(out)
-    stage.rename(out)
+    # Write everything to a fresh folder, measure the model there, then let it replace the old one.
+    with staged_folder(out, key=md.MODEL.key) as stage:
+        ema.eval()
+        ema.save_pretrained(stage / md.UNET_DIR, safe_serialization=True)
+        noise_schedule.save_pretrained(stage / md.SCHEDULER_DIR)
+        kit = {
+            "classes": list(md.CLASSES), "representation": md.REPRESENTATION, "cell_px": md.CELL_PX,
+            "null_class": null_class, "data_seed": seed, "cells_per_family": cells_per_family,
+            "cell_region": {k: list(v) for k, v in md.CELL_REGION.items()},
+            "version": VERSION, "trained": time.strftime("%Y-%m-%d"),
+            "default_steps": md.DEFAULT_STEPS, "default_guidance": md.DEFAULT_GUIDANCE,
+        }
+        write_json(stage / md.KIT_CONFIG, kit)
+        n_params = sum(p.numel() for p in ema.parameters())
+        metrics = {
+            "training": {
+                "steps": step, "batch_size": batch_size, "learning_rate": learning_rate, "ema_decay": EMA_DECAY,
+                "label_dropout": LABEL_DROPOUT, "noise_schedule": f"{BETA_SCHEDULE}, {NUM_TRAIN_TIMESTEPS} steps",
+                "parameters": n_params, "seed": seed, "minutes_budget": minutes, "threads": torch.get_num_threads(),
+                "final_train_loss": round(running or float("nan"), 5),
+                "final_validation_loss_ema": round(final_val, 5),
+                "curve": curve, "seconds": timings,
+                "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} logical CPUs",
+                "torch": torch.__version__,
+            },
+            "data": {"cells_per_family": cells_per_family, "heldout_cells_per_family": HELDOUT_PER_FAMILY,
+                     "families": list(md.CLASSES), "cell_px": md.CELL_PX, "representation": md.REPRESENTATION},
+            "command": f"python -m workshop_kit.image.train_motifs --minutes {minutes:g} --seed {seed}",
+        }
+        if evaluate:
+            t0 = time.perf_counter()
+            result = mc.evaluate(model_path=stage, classifier_path=cls_folder, write=False, progress=progress)
+            metrics = mc.with_evaluation(metrics, result, classifier_path=cls_folder)
+            timings["evaluation"] = round(time.perf_counter() - t0, 1)
+        timings["total"] = round(time.perf_counter() - started, 1)
+        write_json(stage / md.METRICS_FILE, metrics)
+        write_model_card(stage, metrics)
     return metrics
-
-
-def _fmt(value, spec=".3f"):
-    return "n/a" if value is None else format(value, spec)
 
 
 def write_model_card(folder: str | os.PathLike, metrics: dict) -> Path:
@@ -277,9 +263,9 @@ def write_model_card(folder: str | os.PathLike, metrics: dict) -> Path:
     nn = ev.get("nearest_training_distance", {})
     gen_nn, fresh_nn = nn.get("generated", {}), nn.get("fresh_procedural", {})
     rows = "\n".join(
-        f"| {m} | {_fmt(v['accuracy'], '.0%')} | {_fmt(v['diversity_pixels'], '.2f')} | "
-        f"{_fmt(v['diversity_features'], '.2f')} | {_fmt(v['nearest_median_generated'], '.3f')} | "
-        f"{_fmt(v['nearest_median_procedural'], '.3f')} |"
+        f"| {m} | {fmt(v['accuracy'], '.0%')} | {fmt(v['diversity_pixels'], '.2f')} | "
+        f"{fmt(v['diversity_features'], '.2f')} | {fmt(v['nearest_median_generated'], '.3f')} | "
+        f"{fmt(v['nearest_median_procedural'], '.3f')} |"
         for m, v in ev.get("per_family", {}).items())
     weights = folder / md.UNET_DIR / "diffusion_pytorch_model.safetensors"
     size_mb = weights.stat().st_size / 1e6 if weights.is_file() else float("nan")
@@ -312,23 +298,23 @@ used; no person, photograph or artwork appears in the data.
 - Time on {tr['machine']} ({tr['threads']} torch thread(s), torch {tr['torch']}): training loop
   {secs.get('training_loop', 0) / 60:.1f} min, drawing the data {secs.get('drawing_data', 0) / 60:.1f} min,
   measuring {secs.get('evaluation', 0) / 60:.1f} min; {secs.get('total', 0) / 60:.1f} min in all.
-- Final loss: training {_fmt(tr['final_train_loss'], '.4f')}, held-out cells (EMA weights)
-  {_fmt(tr['final_validation_loss_ema'], '.4f')}.
+- Final loss: training {fmt(tr['final_train_loss'], '.4f')}, held-out cells (EMA weights)
+  {fmt(tr['final_validation_loss_ema'], '.4f')}.
 
 ## Measures
 Measured by a small CNN classifier of motif families trained on procedural cells (`workshop_kit.image.motif_classifier`,
-held-out accuracy {_fmt(metrics.get('classifier_heldout_accuracy'), '.1%')}), on
+held-out accuracy {fmt(metrics.get('classifier_heldout_accuracy'), '.1%')}), on
 {ev.get('settings', {}).get('cells_per_family', 'n/a')} cells drawn per family with the default sampler settings.
 
 - **Conditional accuracy** (cells drawn for family *k* that the classifier reads as *k*):
-  {_fmt(ev.get('conditional_accuracy'), '.1%')}.
+  {fmt(ev.get('conditional_accuracy'), '.1%')}.
 - **Diversity** (mean distance between two drawn cells of a family, divided by the same for training cells):
-  {_fmt(ev.get('diversity_ratio_pixels'), '.2f')} in pixels, {_fmt(ev.get('diversity_ratio_features'), '.2f')} in the
+  {fmt(ev.get('diversity_ratio_pixels'), '.2f')} in pixels, {fmt(ev.get('diversity_ratio_features'), '.2f')} in the
   classifier's features.
 - **Nearest training cell** (RMS difference of levels per pixel): generated cells min
-  {_fmt(gen_nn.get('min'), '.3f')}, median {_fmt(gen_nn.get('median'), '.3f')}; fresh procedural cells (the
-  baseline: new tiles of the same families) min {_fmt(fresh_nn.get('min'), '.3f')}, median
-  {_fmt(fresh_nn.get('median'), '.3f')}.
+  {fmt(gen_nn.get('min'), '.3f')}, median {fmt(gen_nn.get('median'), '.3f')}; fresh procedural cells (the
+  baseline: new tiles of the same families) min {fmt(fresh_nn.get('min'), '.3f')}, median
+  {fmt(fresh_nn.get('median'), '.3f')}.
 
 | family | accuracy | diversity (pixels) | diversity (features) | nearest, generated (median) | nearest, procedural (median) |
 | --- | --- | --- | --- | --- | --- |
@@ -345,29 +331,30 @@ held-out accuracy {_fmt(metrics.get('classifier_heldout_accuracy'), '.1%')}), on
 ## Licence
 The weights are released under the MIT licence, like the code of workshop-kit; the training data is made by the kit.
 """
-    path = folder / md.CARD_FILE
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_card(folder, text)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m workshop_kit.image.train_motifs [--minutes M] [--seed S] [--out DIR]``."""
-    parser = argparse.ArgumentParser(prog="python -m workshop_kit.image.train_motifs",
-                                     description="Train the motif diffusion model on the kit's procedural motifs.")
-    parser.add_argument("--minutes", type=float, default=30.0, help="time budget of the training loop (default 30)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=str(md.MODEL.shipped_folder()), help="model folder (replaced)")
+def _flags(parser) -> None:
     parser.add_argument("--cells", type=int, default=1000, help="training cells per motif family (default 1000)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
     parser.add_argument("--no-evaluate", action="store_true", help="skip measuring the model with the classifier")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
+
+
+def _run_command(args) -> str:
     metrics = train(out_dir=args.out, minutes=args.minutes, seed=args.seed, cells_per_family=args.cells,
                     threads=args.threads, evaluate=not args.no_evaluate, progress=not args.quiet)
     summary = {"steps": metrics["training"]["steps"], "seconds": metrics["training"]["seconds"],
                "evaluation": {k: v for k, v in metrics.get("evaluation", {}).items() if k != "per_family"}}
-    sys.stdout.write(json.dumps(summary, indent=2) + "\n")
-    return 0
+    return json.dumps(summary, indent=2) + "\n" + folder_note(md.MODEL, output_folder(md.MODEL, args.out))
+
+
+#: Command line: ``python -m workshop_kit.image.train_motifs [--minutes M] [--seed S] [--out DIR] [--cells N]
+#: [--threads N] [--no-evaluate] [--quiet]`` (also ``workshop-kit train motifs``).
+main = command("python -m workshop_kit.image.train_motifs",
+               "Train the motif diffusion model on the kit's procedural motifs.", _run_command, options=_flags,
+               minutes=30.0, minutes_help="time budget of the training loop, 0.5 to 600 (default 30)",
+               out_help="model folder, replaced (default: the shipped model's folder, "
+                        "workshop_kit/models/motif-diffusion)")
 
 
 if __name__ == "__main__":

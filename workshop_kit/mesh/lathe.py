@@ -32,7 +32,7 @@ from ..results import MeshResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
 
 __all__ = ["PRESETS", "VesselPreset", "MIN_HEIGHT_MM", "MAX_HEIGHT_MM", "MIN_WALL_MM", "MAX_WALL_MM",
-           "MIN_SEGMENTS", "MAX_SEGMENTS", "JITTER", "generate"]
+           "MIN_SEGMENTS", "MAX_SEGMENTS", "JITTER", "generate", "profile_curve"]
 
 ENGINE = ENGINES["lathe"]
 MIN_HEIGHT_MM, MAX_HEIGHT_MM = ENGINE.option("height_mm").low, ENGINE.option("height_mm").high
@@ -252,7 +252,7 @@ def _jitter(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def _curve(points: np.ndarray) -> np.ndarray:
+def profile_curve(points: np.ndarray) -> np.ndarray:
     """A smooth curve through control points whose heights rise: radius as a cubic Hermite spline of height."""
     r, z = points[:, 0], points[:, 1]
     slope = np.empty_like(r)
@@ -276,7 +276,7 @@ def _section(points: np.ndarray, wall: float, floor: float, preset: str) -> np.n
     Base, outside wall up to the rim, flat rim, inside wall down to the floor at height ``floor``, floor to the
     axis. Raises ``ParameterError`` when the wall is too thick for the curve (the section would cross itself).
     """
-    outer = _curve(points)
+    outer = profile_curve(points)
     top = outer[-1, 1]
     tangent = np.gradient(outer, axis=0)
     tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)

@@ -34,7 +34,8 @@ from ..errors import ParameterError
 from ..files import atomic_path, check_output_path
 from ..validation import check_choice, check_float, check_int
 
-__all__ = ["render_png", "turntable_gif", "DEFAULT_BACKGROUND", "DEFAULT_COLOR", "CREASE_DEGREES"]
+__all__ = ["render_png", "turntable_gif", "screen_span", "background_rgb", "DEFAULT_BACKGROUND", "DEFAULT_COLOR",
+           "CREASE_DEGREES"]
 
 DEFAULT_BACKGROUND = "#ECEAE6"
 """A warm light grey: neutral behind any glaze."""
@@ -416,6 +417,22 @@ def _check_view(size: int, azimuth: float, elevation: float, *, max_size: int = 
     azimuth = check_float("azimuth", azimuth, -3600.0, 3600.0)
     elevation = check_float("elevation", elevation, -89.0, 89.0)
     return size, azimuth, elevation
+
+
+def screen_span(mesh, *, azimuth: float = 30.0, elevation: float = 20.0, up: str = "z") -> float:
+    """How large ``mesh`` looks in :func:`render_png`'s view, which fills the picture with it: the longer side of
+    its outline on the picture plane times the camera's distance. Pictures of several meshes drawn at sizes in
+    these proportions show them at one scale."""
+    _, azimuth, elevation = _check_view(16, azimuth, elevation)
+    scene = _prepare(mesh, up=up, color=None)
+    extent = _extent(scene, _camera(scene, azimuth, elevation))
+    distance = scene.radius / np.sin(np.radians(_FOV_DEGREES) / 2)
+    return float(max(extent[2] - extent[0], extent[3] - extent[1]) * distance)
+
+
+def background_rgb(background=DEFAULT_BACKGROUND) -> np.ndarray:
+    """``background`` (``"#RRGGBB"`` or ``(r, g, b)``) as the ``uint8`` RGB triple :func:`render_png` paints."""
+    return np.round(_parse_color("background", background) * 255).astype(np.uint8)
 
 
 def render_png(mesh, *, size: int = 512, azimuth: float = 30.0, elevation: float = 20.0,

@@ -112,9 +112,9 @@ def _heights(n: int = N_POINTS) -> np.ndarray:
 
 def _dense_curve(points: np.ndarray) -> np.ndarray:
     """The lathe's smooth curve through control points ``(radius, height)`` whose heights rise."""
-    from .lathe import _curve
+    from .lathe import profile_curve
 
-    return _curve(points)
+    return profile_curve(points)
 
 
 def profile_from_points(points, *, n: int = N_POINTS) -> np.ndarray:
@@ -592,17 +592,11 @@ def _pictures(items: list, *, size: int, azimuth: float, elevation: float, same_
     :func:`~workshop_kit.mesh.preview.render_png` fills its picture with the object, so a smaller object is drawn
     on a smaller picture (in proportion to its size on screen) and set on the ground line of a full-size one.
     """
-    from .preview import DEFAULT_BACKGROUND, _camera, _extent, _parse_color, _prepare, render_png
-    from .preview import _FOV_DEGREES
+    from .preview import background_rgb, render_png, screen_span
 
-    spans = []
-    for m in items:
-        scene = _prepare(m, up="z", color=None)
-        ext = _extent(scene, _camera(scene, azimuth, elevation))
-        distance = scene.radius / np.sin(np.radians(_FOV_DEGREES) / 2)
-        spans.append(max(ext[2] - ext[0], ext[3] - ext[1]) * distance)
+    spans = [screen_span(m, azimuth=azimuth, elevation=elevation) for m in items]
     largest = max(spans)
-    background = np.round(_parse_color("background", DEFAULT_BACKGROUND) * 255).astype(np.uint8)
+    background = background_rgb()
     out = []
     for m, span in zip(items, spans):
         own = size if not same_scale else max(16, int(round(size * span / largest)))

@@ -9,30 +9,33 @@ What it does, in order:
 2. fits the baseline: a PCA of the log radii with as many components as the autoencoder has latent numbers;
 3. trains the autoencoder (:func:`workshop_kit.mesh.shape_space.build_network`) with Adam and a cosine learning
    rate on the mean squared error of the log radii, keeping the weights that do best on the validation profiles;
-4. measures both on the held-out profiles and writes ``model.safetensors``, ``baseline.safetensors`` (the PCA),
-   ``config.json``, ``metrics.json`` and ``MODEL_CARD.md`` to ``assets/models/shape-space``.
+4. writes ``model.safetensors``, ``baseline.safetensors`` (the PCA) and ``config.json`` into a fresh folder,
+   measures both on the held-out profiles there, adds ``metrics.json`` and ``MODEL_CARD.md``, and lets the folder
+   replace the shipped one, ``workshop_kit/models/shape-space`` (or ``--out``), at once
+   (:func:`workshop_kit.shipped.staged_folder`).
 
 Profiles that participants draw can be added with ``--extra FILE.npy`` (an ``(n, 64)`` array of profiles, see
 :func:`workshop_kit.mesh.shape_space.profile_from_points`); they join the training profiles, repeated
 ``--extra-weight`` times.
+
+The skeleton (schedule, held-out check, progress bar, command line) is :mod:`workshop_kit.training`.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
-import math
 import os
 import platform
 import sys
 import time
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..files import write_json
+from ..shipped import staged_folder
+from ..training import (Budget, BestState, ProgressBar, Schedule, check_minutes, command, folder_note, output_folder,
+                        write_results)
 from ..validation import check_float, check_int
 from . import shape_space as ss
 
@@ -62,23 +65,17 @@ def reconstruction_errors(profiles: np.ndarray, recon: np.ndarray) -> dict[str, 
     }
 
 
-def _lr_at(step: int, total: int, peak: float, warmup: int = 200, floor: float = 0.02) -> float:
-    if step < warmup:
-        return peak * (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
-    return peak * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
 def train(*, out_dir: str | os.PathLike | None = None, latent_dim: int = ss.LATENT_DIM, hidden: int = 256,
           n_basis: int = 20, steps: int = 20_000, batch_size: int = 256, lr: float = 2e-3, seed: int = 0,
           smooth_weight: float = 0.02, extra: np.ndarray | None = None, extra_weight: int = 20, threads: int = 1,
-          progress: bool = True) -> dict[str, Any]:
-    """Train the autoencoder and write its files to ``out_dir`` (default ``assets/models/shape-space``).
+          minutes: float | None = None, progress: bool = True) -> dict[str, Any]:
+    """Train the autoencoder and write its files to ``out_dir``.
 
     Parameters
     ----------
     out_dir : path, optional
-        Folder to write; made if missing.
+        The model folder, replaced at the end (default: the shipped model's folder,
+        ``workshop_kit/models/shape-space``).
     latent_dim : int
         Latent numbers, 2 to 16.
     hidden : int
@@ -103,6 +100,9 @@ def train(*, out_dir: str | os.PathLike | None = None, latent_dim: int = ss.LATE
         How many times the extra profiles are repeated in the training set.
     threads : int
         CPU threads for torch.
+    minutes : float, optional
+        A time budget for the training loop, above 0 and at most 600, that stops it before ``steps``; ``None``
+        (default): all the steps.
     progress : bool
         Show a progress bar.
 
@@ -111,21 +111,22 @@ def train(*, out_dir: str | os.PathLike | None = None, latent_dim: int = ss.LATE
     dict
         The metrics written to ``metrics.json``.
     """
-    import torch
-    from safetensors.numpy import save_file as save_numpy
-    from safetensors.torch import save_file
-    from tqdm.auto import tqdm
-
     latent_dim = check_int("latent_dim", latent_dim, 2, 16)
     hidden = check_int("hidden", hidden, 16, 1024)
     n_basis = check_int("n_basis", n_basis, 6, 64)
     steps = check_int("steps", steps, 100, 200_000)
     batch_size = check_int("batch_size", batch_size, 8, 4096)
     lr = check_float("lr", lr, 1e-5, 1.0)
+    seed = check_int("seed", seed, 0, 2**32 - 1)
     smooth_weight = check_float("smooth_weight", smooth_weight, 0.0, 10.0)
     threads = check_int("threads", threads, 1, 64)
-    out = Path(out_dir) if out_dir is not None else ss.MODEL.shipped_folder()
-    out.mkdir(parents=True, exist_ok=True)
+    extra_weight = check_int("extra_weight", extra_weight, 1, 1000)
+    minutes = check_minutes(minutes, high=600.0, optional=True)
+    out = output_folder(ss.MODEL, out_dir)
+    import torch
+    from safetensors.numpy import save_file as save_numpy
+    from safetensors.torch import save_file
+
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     started = time.perf_counter()
@@ -137,7 +138,7 @@ def train(*, out_dir: str | os.PathLike | None = None, latent_dim: int = ss.LATE
     if extra is not None:
         extra = np.array([ss.check_profile(p, "extra") for p in np.asarray(extra, dtype=np.float64)])
         n_extra = len(extra)
-        train_profiles = np.concatenate([train_profiles] + [extra] * check_int("extra_weight", extra_weight, 1, 1000))
+        train_profiles = np.concatenate([train_profiles] + [extra] * extra_weight)
     seconds_data = time.perf_counter() - started
 
     log_train = np.log(train_profiles)
@@ -154,12 +155,14 @@ def train(*, out_dir: str | os.PathLike | None = None, latent_dim: int = ss.LATE
     std = net.x_std
 
     optimiser = torch.optim.Adam(net.parameters(), lr=lr)
+    schedule = Schedule("cosine", peak=lr, warmup=200, total=steps, floor=0.02)
     generator = torch.Generator().manual_seed(seed)
-    best, best_state, history = float("inf"), None, []
-    bar = tqdm(total=steps, desc="Training shape space", unit="step", disable=not progress)
+    best, history = BestState(), []
+    budget = Budget(minutes)
+    done, stopped = 0, "all steps done"
+    bar = ProgressBar(total=steps, desc="Training shape space", unit="step", enabled=progress)
     for step in range(steps):
-        for group in optimiser.param_groups:
-            group["lr"] = _lr_at(step, steps, lr)
+        schedule.apply(optimiser, step)
         idx = torch.randint(0, len(x_train), (batch_size,), generator=generator)
         x = x_train[idx]
         z = net.encode(x)
@@ -171,19 +174,22 @@ def train(*, out_dir: str | os.PathLike | None = None, latent_dim: int = ss.LATE
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
-        bar.update(1)
-        if (step + 1) % 250 == 0 or step == steps - 1:
+        done = step + 1
+        bar.advance()
+        last = budget.spent or step == steps - 1
+        if done % 250 == 0 or last:
             with torch.no_grad():
                 net.eval()
                 val = float((((net(x_val) - x_val) / std) ** 2).mean())
                 net.train()
-            history.append({"step": step + 1, "train_loss": round(float(loss.detach()), 6), "val_loss": round(val, 6)})
-            bar.set_postfix(val=f"{val:.4f}")
-            if val < best:
-                best = val
-                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            history.append({"step": done, "train_loss": round(float(loss.detach()), 6), "val_loss": round(val, 6)})
+            bar.show(val=f"{val:.4f}")
+            best.check(val, net, at=done)
+        if budget.spent:
+            stopped = "time budget spent"
+            break
     bar.close()
-    net.load_state_dict(best_state)
+    best.restore(net)
     net.eval()
     seconds_train = time.perf_counter() - started - seconds_data
 
@@ -192,36 +198,36 @@ def train(*, out_dir: str | os.PathLike | None = None, latent_dim: int = ss.LATE
     config.update(latent_mean=[round(float(v), 6) for v in z_train.mean(axis=0)],
                   latent_std=[round(float(v), 6) for v in z_train.std(axis=0)],
                   trained=_dt.date.today().isoformat())
-    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(out / ss.WEIGHTS_FILE))
-    save_numpy({"pca_mean": pca_mean.astype(np.float32), "pca_components": pca_comp.astype(np.float32)},
-               str(out / ss.BASELINE_FILE))
-    write_json(out / ss.CONFIG_FILE, config)
+    with staged_folder(out, key=ss.MODEL.key) as stage:
+        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(stage / ss.WEIGHTS_FILE))
+        save_numpy({"pca_mean": pca_mean.astype(np.float32), "pca_components": pca_comp.astype(np.float32)},
+                   str(stage / ss.BASELINE_FILE))
+        write_json(stage / ss.CONFIG_FILE, config)
 
-    model = ss.load_model(str(out.resolve()))
-    test = data["test"]
-    ae = reconstruction_errors(test, model.decode(model.encode(test)))
-    pca = reconstruction_errors(test, model.pca_reconstruct(test))
-    presets = np.array([ss.preset_profile(name) for name in ss.PRESET_OUTLINES])
-    ae_presets = reconstruction_errors(presets, model.decode(model.encode(presets)))
-    pca_presets = reconstruction_errors(presets, model.pca_reconstruct(presets))
-    n_params = sum(p.numel() for p in net.parameters())
-    metrics = {
-        "heldout": {"profiles": N_TEST, "seed": SEEDS["test"], "autoencoder": ae, "pca": pca,
-                    "improvement_mean_abs_radius": round(1 - ae["mean_abs_radius"] / pca["mean_abs_radius"], 4)},
-        "presets": {"autoencoder": ae_presets, "pca": pca_presets},
-        "data": {"train": N_TRAIN, "val": N_VAL, "test": N_TEST, "seeds": SEEDS, "extra_profiles": n_extra,
-                 "extra_weight": extra_weight if n_extra else 0},
-        "training": {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed, "threads": threads,
-                     "smooth_weight": smooth_weight,
-                     "best_val_loss": round(best, 6), "history": history},
-        "model": {"parameters": int(n_params), "latent_dim": latent_dim, "hidden": hidden, "n_basis": n_basis},
-        "seconds": {"data": round(seconds_data, 1), "training": round(seconds_train, 1)},
-        "machine": {"python": platform.python_version(), "torch": torch.__version__, "cpu": platform.processor()
-                    or platform.machine(), "threads": threads},
-        "command": ss.MODEL.train_command,
-    }
-    write_json(out / ss.METRICS_FILE, metrics)
-    (out / ss.CARD_FILE).write_text(_model_card(metrics), encoding="utf-8")
+        model = ss.load_model(str(stage.resolve()))
+        test = data["test"]
+        ae = reconstruction_errors(test, model.decode(model.encode(test)))
+        pca = reconstruction_errors(test, model.pca_reconstruct(test))
+        presets = np.array([ss.preset_profile(name) for name in ss.PRESET_OUTLINES])
+        ae_presets = reconstruction_errors(presets, model.decode(model.encode(presets)))
+        pca_presets = reconstruction_errors(presets, model.pca_reconstruct(presets))
+        n_params = sum(p.numel() for p in net.parameters())
+        metrics = {
+            "heldout": {"profiles": N_TEST, "seed": SEEDS["test"], "autoencoder": ae, "pca": pca,
+                        "improvement_mean_abs_radius": round(1 - ae["mean_abs_radius"] / pca["mean_abs_radius"], 4)},
+            "presets": {"autoencoder": ae_presets, "pca": pca_presets},
+            "data": {"train": N_TRAIN, "val": N_VAL, "test": N_TEST, "seeds": SEEDS, "extra_profiles": n_extra,
+                     "extra_weight": extra_weight if n_extra else 0},
+            "training": {"steps": done, "batch_size": batch_size, "lr": lr, "seed": seed, "threads": threads,
+                         "smooth_weight": smooth_weight, "stopped": stopped,
+                         "best_val_loss": round(best.score, 6), "history": history},
+            "model": {"parameters": int(n_params), "latent_dim": latent_dim, "hidden": hidden, "n_basis": n_basis},
+            "seconds": {"data": round(seconds_data, 1), "training": round(seconds_train, 1)},
+            "machine": {"python": platform.python_version(), "torch": torch.__version__,
+                        "cpu": platform.processor() or platform.machine(), "threads": threads},
+            "command": ss.MODEL.train_command,
+        }
+        write_results(stage, metrics, _model_card(metrics))
     return metrics
 
 
@@ -261,8 +267,8 @@ def _model_card(m: dict[str, Any]) -> str:
         f"→ {m['model']['n_basis']} weights of clamped cubic B-splines, summed into the log radii; so whatever latent "
         "it is given, the outline is smooth and its radii positive. Loss: mean squared error of the standardised log "
         f"radii, plus {m['training']['smooth_weight']} × the mean absolute second difference of the log radii "
-        "decoded from random latents 2.5 standard deviations out (so that the whole space decodes to calm outlines). Adam, "
-        f"{m['training']['steps']} steps of {m['training']['batch_size']}, peak learning rate "
+        "decoded from random latents 2.5 standard deviations out (so that the whole space decodes to calm "
+        f"outlines). Adam, {m['training']['steps']} steps of {m['training']['batch_size']}, peak learning rate "
         f"{m['training']['lr']}, cosine schedule; the weights best on the validation outlines are kept.",
         "",
         "## Reconstruction of held-out outlines",
@@ -304,26 +310,46 @@ def _model_card(m: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m workshop_kit.mesh.train_shapes",
-                                     description="Train the shape-space autoencoder of vessel profiles.")
-    parser.add_argument("--out", default=None, help="output folder (default: assets/models/shape-space)")
+def _flags(parser) -> None:
     parser.add_argument("--latent-dim", type=int, default=ss.LATENT_DIM)
     parser.add_argument("--steps", type=int, default=20_000)
     parser.add_argument("--hidden", type=int, default=256)
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--extra", default=None, help="an .npy file of (n, 64) profiles drawn by participants")
     parser.add_argument("--extra-weight", type=int, default=20)
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    extra = np.load(args.extra) if args.extra else None
-    metrics = train(out_dir=args.out, latent_dim=args.latent_dim, hidden=args.hidden, steps=args.steps, seed=args.seed,
-                    extra=extra, extra_weight=args.extra_weight, threads=args.threads, progress=not args.quiet)
+
+
+def _run_command(args) -> str:
+    extra = _read_extra(args.extra) if args.extra else None
+    metrics = train(out_dir=args.out, latent_dim=args.latent_dim, hidden=args.hidden, steps=args.steps,
+                    seed=args.seed, extra=extra, extra_weight=args.extra_weight, threads=args.threads,
+                    minutes=args.minutes, progress=not args.quiet)
     h = metrics["heldout"]
-    sys.stdout.write(f"held-out mean abs radius error: autoencoder {_pct(h['autoencoder']['mean_abs_radius'])}, "
-                     f"PCA {_pct(h['pca']['mean_abs_radius'])}\n")
-    return 0
+    return "\n".join(filter(None, [
+        f"held-out mean abs radius error: autoencoder {_pct(h['autoencoder']['mean_abs_radius'])}, "
+        f"PCA {_pct(h['pca']['mean_abs_radius'])}",
+        folder_note(ss.MODEL, output_folder(ss.MODEL, args.out))]))
+
+
+def _read_extra(path: str) -> np.ndarray:
+    """The participants' profiles of ``--extra``: an ``.npy`` array (never a pickle)."""
+    from ..errors import ParameterError
+
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ParameterError("extra", path, "an .npy file of (n, 64) profiles",
+                             reason=f"it cannot be read ({type(exc).__name__})") from None
+
+
+#: Command line: ``python -m workshop_kit.mesh.train_shapes [--out DIR] [--steps N] [--minutes M] [--seed S]
+#: [--latent-dim K] [--hidden H] [--threads N] [--extra FILE.npy] [--extra-weight W] [--quiet]`` (also
+#: ``workshop-kit train shapes``).
+main = command("python -m workshop_kit.mesh.train_shapes", "Train the shape-space autoencoder of vessel profiles.",
+               _run_command, options=_flags, minutes=None,
+               minutes_help="time budget of the training loop, stopping it before --steps (default: none)",
+               out_help="model folder, replaced (default: the shipped model's folder, "
+                        "workshop_kit/models/shape-space)")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,6 +41,7 @@ __all__ = [
     "cache_dir",
     "corpus_files",
     "split_of",
+    "parse_abc_file",
     "load_corpus",
 ]
 
@@ -204,7 +205,7 @@ def _without_beaming():
             stream.Part.makeBeams = original
 
 
-def _parse_file(path: Path):
+def parse_abc_file(path: Path):
     """Yield ``(reference number, score or exception)`` for each tune of an ABC file."""
     from music21 import abcFormat
     from music21.abcFormat import translate
@@ -247,7 +248,7 @@ def _build(files: list[tuple[str, Path]], progress: bool) -> Corpus:
         for name, path in files:
             bar.set_postfix(kept=len(tunes), skipped=sum(skipped.values()), refresh=False)
             try:
-                scores = list(_parse_file(path))
+                scores = list(parse_abc_file(path))
             except Exception:  # noqa: BLE001 - a whole file that music21 cannot read: count it as one skip
                 skipped[name] += 1
                 bar.update(max(1, _count_tunes(path)))

@@ -19,7 +19,9 @@ What it does, in order:
    minute, and a model that has learnt them by heart only plays them back;
 4. writes a complete model folder — ``model.safetensors``, ``config.json``, ``vocab.json``, ``baselines.json``
    (fitted on the participant's tunes), ``metrics.json`` and ``MODEL_CARD.md`` — that
-   :func:`workshop_kit.music.melody_model.sample` reads with ``path=out_dir``.
+   :func:`workshop_kit.music.melody_model.sample` reads with ``path=out_dir``. The folder is written beside
+   ``out_dir`` and takes its place at once (:func:`workshop_kit.shipped.staged_folder`): a failure half-way leaves
+   the previous model as it was.
 
 The shipped weights are never written to: ``out_dir`` may not be the shipped folder nor the base folder.
 
@@ -31,23 +33,22 @@ Heavy packages (torch, transformers, music21) are imported inside the functions.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import math
 import os
 import random
 import sys
-import time
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError
-from ..files import atomic_path, sha256_file, write_json
+from ..files import atomic_path, sha256_file
 from ..participant import Skipped, check_out_dir, list_files, too_few
-from ..validation import check_float, check_int
+from ..shipped import staged_folder
+from ..training import Budget, BestState, ProgressBar, Schedule, check_minutes, command, fmt, write_results
+from ..validation import check_int
 from . import melody_model as mm
 from . import tokens as tok
 
@@ -298,7 +299,7 @@ def read_tunes(folder: str | os.PathLike, *, progress: bool = False) -> TuneSet:
         return result
     from music21 import converter
 
-    from .corpus import _parse_file
+    from .corpus import parse_abc_file
 
     def keep(name: str, score) -> None:
         words, reason = _tokens_of_score(score)
@@ -316,7 +317,7 @@ def read_tunes(folder: str | os.PathLike, *, progress: bool = False) -> TuneSet:
             name = path.relative_to(root).as_posix()
             try:
                 if path.suffix.lower() == ".abc":
-                    scores = list(_parse_file(path))
+                    scores = list(parse_abc_file(path))
                     for number, score in scores:
                         label = name if len(scores) == 1 else f"{name}#{number}"
                         if isinstance(score, Exception):
@@ -401,9 +402,7 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
     -----
     Training runs on the CPU (the model has 1.9 M parameters: a GPU would not be faster by much).
     """
-    minutes = check_float("minutes", minutes, 0.0, MAX_MINUTES)
-    if minutes <= 0:
-        raise ParameterError("minutes", minutes, f"a number above 0 and at most {MAX_MINUTES:g}")
+    minutes = check_minutes(minutes, high=MAX_MINUTES)
     if epochs is not None:
         epochs = check_int("epochs", epochs, 1, 1000)
     seed = check_int("seed", seed, 0, 2**32 - 1)
@@ -418,14 +417,9 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
                                f"un dossier d'au moins {MIN_TUNES} airs (MIDI, MusicXML, ABC)"))
 
     import torch
-    from safetensors.torch import save_file
-    from tqdm.auto import tqdm
-
-    from .train_melody import _batches, _chunks, _fit_baselines, _tensor_batch
 
     base_model = mm.load_model(path=base_dir, device="cpu")  # checks the folder; raises MissingModelError
-    config = copy.deepcopy(base_model.config)
-    n_ctx = config.n_positions
+    n_ctx = base_model.config.n_positions
     held = _split(tunes.names, seed)
     train_named = [(n, t) for i, (n, t) in enumerate(tunes.tunes) if i not in held]
     held_named = [(n, t) for i, (n, t) in enumerate(tunes.tunes) if i in held]
@@ -442,25 +436,24 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
     model.loss_type = "ForCausalLM"  # what transformers falls back to, said up front to spare a warning
     model.requires_grad_(True)
     model.train()
-    pad_id = tok.TOKEN_TO_ID[tok.PAD]
-    train_seqs = [c for s in train_ids for c in _chunks(s, n_ctx)]
+    train_seqs = [c for s in train_ids for c in mm.chunks(s, n_ctx)]
     optimizer = torch.optim.AdamW(model.parameters(), lr=PEAK_LR, betas=(0.9, 0.98), weight_decay=0.01)
+    schedule = Schedule("constant", peak=PEAK_LR, warmup=WARMUP_STEPS)
     max_epochs = epochs if epochs is not None else (1000 if held_ids else MAX_EPOCHS_WITHOUT_HELDOUT)
-    budget = minutes * 60.0
-    best_score, best_state, best_epoch, bad_epochs = math.inf, None, 0, 0
+    budget = Budget(minutes)
+    best = BestState(patience=PATIENCE, min_delta=1e-3)
+    best_epoch = 0
     history: list[dict[str, float]] = []
     step = epoch = 0
     stopped = ""
-    start = time.perf_counter()
-    bar = tqdm(total=max_epochs if epochs is not None else int(math.ceil(budget)), unit="epoch" if epochs else "s",
-               desc="Fine-tuning on your tunes", disable=not progress)
+    bar = ProgressBar(total=max_epochs if epochs is not None else math.ceil(budget.seconds),
+                      unit="epoch" if epochs else "s", desc="Fine-tuning on your tunes", enabled=progress)
     while not stopped:
         epoch += 1
         losses = []
-        for batch in _batches(train_seqs, BATCH_TOKENS, rng):
-            ids, mask, labels = _tensor_batch(batch, pad_id)
-            for group in optimizer.param_groups:
-                group["lr"] = PEAK_LR * min(1.0, (step + 1) / WARMUP_STEPS)
+        for batch in mm.length_batches(train_seqs, BATCH_TOKENS, rng):
+            ids, mask, labels = mm.padded_batch(batch)
+            schedule.apply(optimizer, step)
             loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -468,99 +461,84 @@ def finetune(folder: str | os.PathLike, *, out_dir: str | os.PathLike, minutes: 
             optimizer.step()
             step += 1
             losses.append(float(loss.detach()))
-            elapsed = time.perf_counter() - start
-            if epochs is None:
-                bar.n = min(int(elapsed), bar.total)
-            bar.set_postfix(epoch=epoch, loss=f"{losses[-1]:.3f}", refresh=False)
-            bar.refresh()
-            if elapsed >= budget:
+            elapsed = budget.elapsed
+            bar.at(epoch - 1 if epochs is not None else elapsed, epoch=epoch, loss=f"{losses[-1]:.3f}")
+            if elapsed >= budget.seconds:
                 stopped = "time budget spent"
                 break
-        row = {"epoch": epoch, "step": step, "seconds": round(time.perf_counter() - start, 1),
+        row = {"epoch": epoch, "step": step, "seconds": round(budget.elapsed, 1),
                "train_loss": round(sum(losses) / len(losses), 4)}
         if held_ids:
             score = _nll(model, held_ids)
             model.train()
             row["heldout_nll"] = round(score, 4)
-            if score < best_score - 1e-3:
-                best_score, best_epoch, bad_epochs = score, epoch, 0
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            else:
-                bad_epochs += 1
+            if best.check(score, model, at=epoch):
+                best_epoch = epoch
         else:
-            best_epoch, best_state = epoch, None
+            best_epoch = epoch  # nothing to choose by: the last weights are kept
         history.append(row)
         if epochs is not None:
-            bar.update(1)
+            bar.at(epoch)
         if stopped:
             break
-        if held_ids and bad_epochs >= PATIENCE and epochs is None:
+        if held_ids and best.exhausted and epochs is None:
             stopped = "the held-out tunes stopped improving"
         elif epoch >= max_epochs:
             stopped = "all epochs done"
     bar.close()
-    train_seconds = time.perf_counter() - start
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    train_seconds = budget.elapsed
+    best.restore(model)
     model.eval()
 
-    # write, as the shipped model is written: float16 weights without the tied output layer
-    out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()
-             if k != "lm_head.weight"}
-    with atomic_path(out / mm.WEIGHTS_FILE) as tmp:
-        save_file(state, str(tmp), metadata={"format": "pt", "tokenizer_version": str(tok.TOKENIZER_VERSION)})
-    config.to_json_file(str(out / mm.CONFIG_FILE))
-    write_json(out / mm.VOCAB_FILE, {"tokenizer_version": tok.TOKENIZER_VERSION, "tokens": list(tok.VOCAB)})
-    baselines, _ = _fit_baselines(train_ids, held_ids or train_ids)
-    write_json(out / mm.BASELINES_FILE, {"note": "fitted on the participant's training tunes; k chosen on the "
-                                                 + ("held-out tunes" if held_ids else "same tunes"),
-                                         **{name: b.to_dict() for name, b in baselines.items()}})
-    (out / mm.HELDOUT_FILE).write_text("".join(f"{n}\t{' '.join(t[:n_ctx])}\n" for n, t in held_named),
-                                       encoding="utf-8")
+    # write, as the shipped model is written: float16 weights without the tied output layer; everything in a fresh
+    # folder that replaces out_dir at once
+    baselines, _ = mm.fit_baselines(train_ids, held_ids or train_ids)
+    with staged_folder(out, key=mm.MODEL.key) as stage:
+        mm.save_model(stage, model, baselines, heldout=held_named,
+                      note="fitted on the participant's training tunes; k chosen on the "
+                           + ("held-out tunes" if held_ids else "same tunes"))
 
-    # score what was written, read back as the kit reads it
-    tuned = mm.load_model(path=out, device="cpu")
-    after = {"train": _nll(tuned, train_eval), "heldout": _nll(tuned, held_ids), "folk": _nll(tuned, folk_ids)}
-    metrics = {
-        "finetune": {"base": str(base_dir.resolve()),
-                     "base_weights_sha256": sha256_file(base_dir / mm.WEIGHTS_FILE),
-                     "folder": str(tunes.folder.resolve()), "seed": seed, "minutes_budget": minutes,
-                     "epochs_asked": epochs, "epochs": epoch, "best_epoch": best_epoch, "steps": step,
-                     "seconds": round(train_seconds, 1), "stopped": stopped, "peak_lr": PEAK_LR,
-                     "warmup_steps": WARMUP_STEPS, "batch_tokens": BATCH_TOKENS, "patience": PATIENCE,
-                     "optimizer": "AdamW(betas=(0.9, 0.98), weight_decay=0.01), constant rate after warm-up",
-                     "torch_threads": torch.get_num_threads(), "history": history},
-        "data": {"tunes": len(tunes.tunes), "train_tunes": [n for n, _ in train_named],
-                 "heldout_tunes": [n for n, _ in held_named],
-                 "tokens": {"train": sum(len(s) for s in train_ids), "heldout": sum(len(s) for s in held_ids)},
-                 "skipped": [{"file": s.name, "reason": s.reason} for s in tunes.skipped], "notes": tunes.notes},
-        "nll_nats_per_token": {"before": before, "after": after, "folk_tunes": len(folk_ids)},
-        "model": {"architecture": "GPT2LMHeadModel", "parameters": sum(p.numel() for p in model.parameters()),
-                  "n_positions": n_ctx, "vocab_size": len(tok.VOCAB), "weights_dtype": "float16",
-                  "weights_bytes": (out / mm.WEIGHTS_FILE).stat().st_size},
-    }
-    write_json(out / mm.METRICS_FILE, metrics)
-    (out / mm.CARD_FILE).write_text(_model_card(metrics), encoding="utf-8")
+        # score what was written, read back as the kit reads it
+        tuned = mm.load_model(path=stage, device="cpu")
+        after = {"train": _nll(tuned, train_eval), "heldout": _nll(tuned, held_ids), "folk": _nll(tuned, folk_ids)}
+        metrics = {
+            "finetune": {"base": str(base_dir.resolve()),
+                         "base_weights_sha256": sha256_file(base_dir / mm.WEIGHTS_FILE),
+                         "folder": str(tunes.folder.resolve()), "seed": seed, "minutes_budget": minutes,
+                         "epochs_asked": epochs, "epochs": epoch, "best_epoch": best_epoch, "steps": step,
+                         "seconds": round(train_seconds, 1), "stopped": stopped, "peak_lr": PEAK_LR,
+                         "warmup_steps": WARMUP_STEPS, "batch_tokens": BATCH_TOKENS, "patience": PATIENCE,
+                         "optimizer": "AdamW(betas=(0.9, 0.98), weight_decay=0.01), constant rate after warm-up",
+                         "torch_threads": torch.get_num_threads(), "history": history},
+            "data": {"tunes": len(tunes.tunes), "train_tunes": [n for n, _ in train_named],
+                     "heldout_tunes": [n for n, _ in held_named],
+                     "tokens": {"train": sum(len(s) for s in train_ids), "heldout": sum(len(s) for s in held_ids)},
+                     "skipped": [{"file": s.name, "reason": s.reason} for s in tunes.skipped], "notes": tunes.notes},
+            "nll_nats_per_token": {"before": before, "after": after, "folk_tunes": len(folk_ids)},
+            "model": {"architecture": "GPT2LMHeadModel", "parameters": sum(p.numel() for p in model.parameters()),
+                      "n_positions": n_ctx, "vocab_size": len(tok.VOCAB), "weights_dtype": "float16",
+                      "weights_bytes": (stage / mm.WEIGHTS_FILE).stat().st_size},
+        }
+        write_results(stage, metrics, _model_card(metrics))
     return FinetuneReport(out, base_dir, len(tunes.tunes), metrics["data"]["train_tunes"],
                           metrics["data"]["heldout_tunes"], list(tunes.skipped), list(tunes.notes), before, after,
                           epoch, step, best_epoch, train_seconds, stopped, metrics)
 
 
-def _fmt(x: float | None) -> str:
-    return "—" if x is None else f"{x:.3f}"
+def _nats(x: float | None) -> str:
+    return fmt(x, missing="—")
 
 
 def _model_card(m: dict[str, Any]) -> str:
     f, d, nll = m["finetune"], m["data"], m["nll_nats_per_token"]
     b, a = nll["before"], nll["after"]
-    rows = [f"| your training tunes ({len(d['train_tunes'])}) | {_fmt(b['train'])} | {_fmt(a['train'])} |"]
+    rows = [f"| your training tunes ({len(d['train_tunes'])}) | {_nats(b['train'])} | {_nats(a['train'])} |"]
     if d["heldout_tunes"]:
-        rows.append(f"| your held-out tunes ({', '.join(d['heldout_tunes'])}) | {_fmt(b['heldout'])} | "
-                    f"{_fmt(a['heldout'])} |")
+        rows.append(f"| your held-out tunes ({', '.join(d['heldout_tunes'])}) | {_nats(b['heldout'])} | "
+                    f"{_nats(a['heldout'])} |")
     if b["folk"] is not None:
-        rows.append(f"| folk tunes of the base model's test set ({nll['folk_tunes']}) | {_fmt(b['folk'])} | "
-                    f"{_fmt(a['folk'])} |")
+        rows.append(f"| folk tunes of the base model's test set ({nll['folk_tunes']}) | {_nats(b['folk'])} | "
+                    f"{_nats(a['folk'])} |")
     skipped = "".join(f"\n- `{s['file']}`: {s['reason']}" for s in d["skipped"]) or " none."
     return f"""# Melody model, fine-tuned on your tunes
 
@@ -678,28 +656,29 @@ def make_demo_folder(folder: str | os.PathLike, *, n: int = 12, seed: int = 0, b
 
 
 # ------------------------------------------------------------------------------------------- command line
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m workshop_kit.music.finetune --from FOLDER --out DIR [--minutes M] [--epochs E]
-    [--seed S] [--base DIR] [--quiet]``; ``--demo FOLDER`` writes the demo tunes first."""
-    parser = argparse.ArgumentParser(prog="python -m workshop_kit.music.finetune",
-                                     description="Fine-tune the melody model on a folder of your own tunes "
-                                                 "(MIDI, MusicXML, ABC; at least 10).")
+def _flags(parser) -> None:
     parser.add_argument("--from", dest="folder", required=True, help="folder of your tunes")
-    parser.add_argument("--out", required=True, help="folder to write the fine-tuned model to")
-    parser.add_argument("--minutes", type=float, default=3.0, help=f"time budget (default 3, at most {MAX_MINUTES:g})")
     parser.add_argument("--epochs", type=int, default=None, help="passes over the tunes (default: until they "
                                                                  "stop improving)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--base", default=None, help="model folder to start from (default: the shipped model)")
     parser.add_argument("--demo", action="store_true", help="first write 12 demo tunes into the --from folder")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
+
+
+def _run_command(args) -> str:
     if args.demo:
         make_demo_folder(args.folder, seed=args.seed)
     report = finetune(args.folder, out_dir=args.out, minutes=args.minutes, epochs=args.epochs, seed=args.seed,
                       progress=not args.quiet, base=args.base)
-    sys.stdout.write(report.summary("en") + "\n")
-    return 0
+    return report.summary("en")
+
+
+#: Command line: ``python -m workshop_kit.music.finetune --from FOLDER --out DIR [--minutes M] [--epochs E]
+#: [--seed S] [--base DIR] [--demo] [--quiet]`` (also ``workshop-kit train melody --from FOLDER --out DIR``);
+#: ``--demo`` writes the demo tunes first.
+main = command("python -m workshop_kit.music.finetune",
+               "Fine-tune the melody model on a folder of your own tunes (MIDI, MusicXML, ABC; at least 10).",
+               _run_command, options=_flags, minutes=3.0, minutes_help=f"time budget (default 3, at most {MAX_MINUTES:g})",
+               out_help="folder to write the fine-tuned model to", out_required=True)
 
 
 if __name__ == "__main__":

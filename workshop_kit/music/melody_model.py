@@ -47,6 +47,11 @@ __all__ = [
     "load_baselines",
     "sample",
     "sequence_nll",
+    "fit_baselines",
+    "chunks",
+    "length_batches",
+    "padded_batch",
+    "save_model",
     "sample_statistics",
     "evaluate",
 ]
@@ -183,6 +188,86 @@ def load_baselines(*, path: str | os.PathLike | None = None) -> dict[str, NGramM
     return {name: NGramModel.from_dict(data[name]) for name in ("unigram", "bigram")}
 
 
+# --------------------------------------------------------------------------------------------------------------
+# Training data and writing a model: shared by the training (train_melody) and the fine-tuning (finetune)
+
+#: Add-k smoothings tried for the baselines; the one best on the validation tunes is kept.
+SMOOTHING_CHOICES = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
+
+
+def fit_baselines(train_ids, val_ids) -> tuple[dict[str, NGramModel], dict[str, float]]:
+    """The unigram and bigram baselines fitted on ``train_ids``, each with the smoothing best on ``val_ids``, and
+    their validation NLL per token."""
+    chosen, val_nll = {}, {}
+    for name, order in (("unigram", 1), ("bigram", 2)):
+        best = None
+        for k in SMOOTHING_CHOICES:
+            model = NGramModel.fit(train_ids, order=order, k=k)
+            total, n = model.nll(val_ids)
+            if best is None or total / n < best[0]:
+                best = (total / n, model)
+        val_nll[name], chosen[name] = best
+    return chosen, val_nll
+
+
+def chunks(ids: list[int], n_ctx: int) -> list[list[int]]:
+    """A tune longer than the context cut into pieces of ``n_ctx`` tokens (the later ones start mid-tune)."""
+    return [ids[i:i + n_ctx] for i in range(0, len(ids) - 1, n_ctx)]
+
+
+def length_batches(seqs: list[list[int]], batch_tokens: int, rng) -> list[list[list[int]]]:
+    """Sequences grouped by similar length so that each padded batch holds at most ``batch_tokens`` tokens; the
+    batches in an order drawn from ``rng`` (a :class:`random.Random`)."""
+    order = sorted(range(len(seqs)), key=lambda i: (len(seqs[i]), rng.random()))
+    batches, current, width = [], [], 0
+    for i in order:
+        w = max(width, len(seqs[i]))
+        if current and w * (len(current) + 1) > batch_tokens:
+            batches.append(current)
+            current, w = [], len(seqs[i])
+        current.append(seqs[i])
+        width = w
+    if current:
+        batches.append(current)
+    rng.shuffle(batches)
+    return batches
+
+
+def padded_batch(batch: list[list[int]]):
+    """Token ids padded to the longest: ``(ids, attention mask, labels)`` tensors, the labels -100 on padding."""
+    import torch
+
+    width = max(len(s) for s in batch)
+    ids = torch.full((len(batch), width), tok.TOKEN_TO_ID[tok.PAD], dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for r, s in enumerate(batch):
+        ids[r, : len(s)] = torch.tensor(s)
+        mask[r, : len(s)] = 1
+    return ids, mask, ids.masked_fill(mask == 0, -100)
+
+
+def save_model(folder: Path, model, baselines: dict[str, NGramModel], *, note: str,
+               heldout: list[tuple[str, list[str]]]) -> None:
+    """Write a model's files into ``folder`` as :func:`load_model` reads them: the weights in float16 (half the
+    size) without the output layer (tied to the input one), the config, the vocabulary, the ``baselines`` (``note``
+    says what they were fitted on) and the ``heldout`` tunes, ``(id, words)`` cut to the context."""
+    import torch
+    from safetensors.torch import save_file
+
+    from ..files import write_json
+
+    n_ctx = model.config.n_positions
+    state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()
+             if k != "lm_head.weight"}
+    save_file(state, str(folder / WEIGHTS_FILE),
+              metadata={"format": "pt", "tokenizer_version": str(tok.TOKENIZER_VERSION)})
+    model.config.to_json_file(str(folder / CONFIG_FILE))
+    write_json(folder / VOCAB_FILE, {"tokenizer_version": tok.TOKENIZER_VERSION, "tokens": list(tok.VOCAB)})
+    write_json(folder / BASELINES_FILE, {"note": note, **{name: b.to_dict() for name, b in baselines.items()}})
+    (folder / HELDOUT_FILE).write_text("".join(f"{name}\t{' '.join(words[:n_ctx])}\n" for name, words in heldout),
+                                       encoding="utf-8")
+
+
 def sequence_nll(model, sequences, *, batch_tokens: int = 8192) -> tuple[float, int]:
     """Total negative log-likelihood (nats) the model gives every token after the first, and how many tokens.
 
@@ -191,7 +276,6 @@ def sequence_nll(model, sequences, *, batch_tokens: int = 8192) -> tuple[float, 
     import torch
 
     n_ctx = model.config.n_positions
-    pad = tok.TOKEN_TO_ID[tok.PAD]
     device = next(model.parameters()).device
     seqs = sorted((list(s[:n_ctx]) for s in sequences if len(s) > 1), key=len)
     total, count = 0.0, 0
@@ -206,16 +290,9 @@ def sequence_nll(model, sequences, *, batch_tokens: int = 8192) -> tuple[float, 
                 longest = max(longest, len(seqs[j]))
                 j += 1
             j = max(j, i + 1)
-            batch = seqs[i:j]
-            width = max(len(s) for s in batch)
-            ids = torch.full((len(batch), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for r, s in enumerate(batch):
-                ids[r, : len(s)] = torch.tensor(s)
-                mask[r, : len(s)] = 1
-            ids, mask = ids.to(device), mask.to(device)
+            ids, mask, labels = (t.to(device) for t in padded_batch(seqs[i:j]))
             logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-            target = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
+            target = labels[:, 1:]
             loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
                                                      ignore_index=-100, reduction="sum")
             total += float(loss)

@@ -9,25 +9,30 @@ What it does, in order:
 3. trains a small GPT-2 (:func:`workshop_kit.music.melody_model.make_config`) with AdamW and a cosine learning
    rate, in batches of about the same number of tokens, checking the validation loss as it goes and stopping
    early when it no longer improves; the best weights are kept;
-4. writes ``model.safetensors`` (float16), ``config.json``, ``vocab.json``, ``baselines.json``, ``metrics.json``,
-   a small held-out sample of test tunes (``heldout_sample.txt``, used by the tests) and ``MODEL_CARD.md``.
+4. writes ``model.safetensors`` (float16), ``config.json``, ``vocab.json``, ``baselines.json``, a small held-out
+   sample of test tunes (``heldout_sample.txt``, used by the tests), then measures the model written and adds
+   ``metrics.json`` and ``MODEL_CARD.md`` — all in a fresh folder that then replaces the old one at once
+   (:func:`workshop_kit.shipped.staged_folder`), so that a failure leaves the old model as it was.
+
+The skeleton (time budget, schedule, progress bar, held-out check, command line) is :mod:`workshop_kit.training`.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import platform
 import random
 import sys
 import time
-from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..files import write_json
-from ..validation import check_float, check_int
+from ..shipped import staged_folder
+from ..training import (Budget, BestState, ProgressBar, Schedule, check_minutes, command, fmt, folder_note,
+                        output_folder, write_results)
+from ..validation import check_int
 from . import melody_model as mm
 from . import tokens as tok
 
@@ -35,62 +40,6 @@ __all__ = ["train", "main"]
 
 #: Tunes of the test split written to ``heldout_sample.txt`` for fast checks.
 HELDOUT_TUNES = 120
-SMOOTHING_CHOICES = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
-
-
-def _chunks(ids: list[int], n_ctx: int) -> list[list[int]]:
-    """A tune longer than the context is cut into pieces of ``n_ctx`` tokens (the later ones start mid-tune)."""
-    return [ids[i:i + n_ctx] for i in range(0, len(ids) - 1, n_ctx)]
-
-
-def _batches(seqs: list[list[int]], batch_tokens: int, rng: random.Random) -> list[list[list[int]]]:
-    """Group sequences of similar length so that each padded batch holds at most ``batch_tokens`` tokens."""
-    order = sorted(range(len(seqs)), key=lambda i: (len(seqs[i]), rng.random()))
-    batches, current, width = [], [], 0
-    for i in order:
-        w = max(width, len(seqs[i]))
-        if current and w * (len(current) + 1) > batch_tokens:
-            batches.append(current)
-            current, w = [], len(seqs[i])
-        current.append(seqs[i])
-        width = w
-    if current:
-        batches.append(current)
-    rng.shuffle(batches)
-    return batches
-
-
-def _tensor_batch(batch, pad_id):
-    import torch
-
-    width = max(len(s) for s in batch)
-    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)
-    for r, s in enumerate(batch):
-        ids[r, : len(s)] = torch.tensor(s)
-        mask[r, : len(s)] = 1
-    labels = ids.masked_fill(mask == 0, -100)
-    return ids, mask, labels
-
-
-def _fit_baselines(train_ids, val_ids) -> tuple[dict[str, mm.NGramModel], dict[str, float]]:
-    chosen, val_nll = {}, {}
-    for name, order in (("unigram", 1), ("bigram", 2)):
-        best = None
-        for k in SMOOTHING_CHOICES:
-            model = mm.NGramModel.fit(train_ids, order=order, k=k)
-            total, n = model.nll(val_ids)
-            if best is None or total / n < best[0]:
-                best = (total / n, model)
-        val_nll[name], chosen[name] = best
-    return chosen, val_nll
-
-
-def _lr_at(step: int, total: int, peak: float, warmup: int, floor: float = 0.1) -> float:
-    if step < warmup:
-        return peak * (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
-    return peak * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
 def _bench_sampling(path: Path, repeats: int = 5) -> dict[str, float]:
@@ -117,7 +66,7 @@ def train(*, out_dir: str | os.PathLike | None = None, minutes: float = 12.0, se
     Parameters
     ----------
     out_dir : path, optional
-        Folder to write (default: :data:`workshop_kit.music.melody_model.MODEL`, the shipped model).
+        The model folder, replaced at the end (default: the shipped model's folder, ``workshop_kit/models/melody``).
     minutes : float
         Time budget for the optimisation (0.5 to 120); parsing the corpus the first time (about 6 minutes) and the
         final evaluation (about a minute) come on top.
@@ -134,7 +83,10 @@ def train(*, out_dir: str | os.PathLike | None = None, minutes: float = 12.0, se
     lr : float
         Peak learning rate.
     eval_every : int
-        Steps between validation checks; training stops after ``patience`` checks without improvement.
+        Steps between validation checks; training stops after ``patience`` checks without improvement, and the
+        weights of the best check are kept.
+    patience : int
+        Checks without improvement before training stops.
     threads : int, optional
         CPU threads for torch (default: torch's choice). On a busy machine, 1 is often faster than 2.
 
@@ -143,24 +95,23 @@ def train(*, out_dir: str | os.PathLike | None = None, minutes: float = 12.0, se
     dict
         The metrics also written to ``metrics.json``.
     """
-    minutes = check_float("minutes", minutes, 0.5, 120.0)
+    minutes = check_minutes(minutes, low=0.5, high=120.0)
     seed = check_int("seed", seed, 0, 2**32 - 1)
+    if threads is not None:
+        threads = check_int("threads", threads, 1, 256)
+    out = output_folder(mm.MODEL, out_dir)
     import torch
-    from safetensors.torch import save_file
-    from tqdm.auto import tqdm
     from transformers import GPT2LMHeadModel
 
     from .corpus import COLLECTIONS, load_corpus
 
     if threads is not None:
-        torch.set_num_threads(check_int("threads", threads, 1, 256))
+        torch.set_num_threads(threads)
     wall_start = time.perf_counter()
-    out = mm.MODEL.folder(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     corpus = load_corpus(progress=progress)
     splits = {name: [tok.ids(t.tokens) for t in corpus.split(name)] for name in ("train", "validation", "test")}
 
-    baselines, baseline_val = _fit_baselines(splits["train"], splits["validation"])
+    baselines, baseline_val = mm.fit_baselines(splits["train"], splits["validation"])
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -168,139 +119,103 @@ def train(*, out_dir: str | os.PathLike | None = None, minutes: float = 12.0, se
     n_ctx = config.n_positions
     model = GPT2LMHeadModel(config)
     n_params = sum(p.numel() for p in model.parameters())
-    pad_id = tok.TOKEN_TO_ID[tok.PAD]
-    train_seqs = [c for s in splits["train"] for c in _chunks(s, n_ctx)]
+    train_seqs = [c for s in splits["train"] for c in mm.chunks(s, n_ctx)]
     val_seqs = [s[:n_ctx] for s in splits["validation"]]
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.98), weight_decay=0.05)
 
-    budget = minutes * 60.0
-    train_start = time.perf_counter()
-    step, epoch, best_val, best_state, bad_checks = 0, 0, float("inf"), None, 0
-    planned_steps = None  # fixed after timing the first steps, so the cosine ends when the budget does
+    budget = Budget(minutes)
+    # the length of the cosine is fixed after timing the first steps, so that it ends when the budget does
+    schedule = Schedule("cosine", peak=lr, warmup=100, total=10**6, floor=0.1)
+    planned_steps = None
+    best = BestState(patience=patience, min_delta=1e-3)
+    step, epoch = 0, 0
     history: list[dict[str, float]] = []
     stopped = "budget"
-    bar = tqdm(total=int(budget), desc="Training melody model", unit="s", disable=not progress)
+    bar = ProgressBar(total=budget.seconds, desc="Training melody model", unit="s", enabled=progress)
     model.train()
     done = False
     while not done:
         epoch += 1
-        for batch in _batches(train_seqs, batch_tokens, rng):
-            ids, mask, labels = _tensor_batch(batch, pad_id)
-            total = planned_steps or 10**6
-            for group in optimizer.param_groups:
-                group["lr"] = _lr_at(step, total, lr, warmup=min(100, total // 10 + 1))
+        for batch in mm.length_batches(train_seqs, batch_tokens, rng):
+            ids, mask, labels = mm.padded_batch(batch)
+            schedule.apply(optimizer, step)
             loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             step += 1
-            elapsed = time.perf_counter() - train_start
+            elapsed = budget.elapsed
             if step == 20:
                 # about 12 % of the time goes to validation checks
-                planned_steps = max(50, int(budget / (elapsed / 20) * 0.88))
-            bar.n = min(int(elapsed), int(budget))
-            bar.set_postfix(step=step, epoch=epoch, loss=f"{loss.item():.3f}",
-                            val=f"{best_val:.3f}" if best_val < float("inf") else "-", refresh=False)
-            bar.refresh()
-            last = elapsed >= budget or (planned_steps is not None and step >= planned_steps)
+                planned_steps = max(50, int(budget.seconds / (elapsed / 20) * 0.88))
+                schedule = replace(schedule, total=planned_steps, warmup=min(100, planned_steps // 10 + 1))
+            bar.at(elapsed, step=step, epoch=epoch, loss=f"{loss.item():.3f}",
+                   val=f"{best.score:.3f}" if best.score < math.inf else "-")
+            last = elapsed >= budget.seconds or (planned_steps is not None and step >= planned_steps)
             if step % eval_every == 0 or last:
                 total_nll, count = mm.sequence_nll(model, val_seqs)
                 val = total_nll / count
                 history.append({"step": step, "epoch": epoch, "seconds": round(elapsed, 1),
                                 "train_loss": round(loss.item(), 4), "val_nll": round(val, 4)})
-                if val < best_val - 1e-3:
-                    best_val, bad_checks = val, 0
-                    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-                else:
-                    bad_checks += 1
-                    if bad_checks >= patience:
-                        stopped, done = "early stop (validation loss no longer improving)", True
-                        break
+                if not best.check(val, model, at=step) and best.exhausted:
+                    stopped, done = "early stop (validation loss no longer improving)", True
+                    break
                 model.train()
             if last:
-                stopped = "budget" if elapsed >= budget else "schedule finished"
+                stopped = "budget" if elapsed >= budget.seconds else "schedule finished"
                 done = True
                 break
     bar.close()
-    train_seconds = time.perf_counter() - train_start
-    model.load_state_dict(best_state)
+    train_seconds = budget.elapsed
+    best.restore(model)
     model.eval()
 
-    # write: weights in float16 (half the size), without the tied output layer
-    state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()
-             if k != "lm_head.weight"}
-    save_file(state, str(out / mm.WEIGHTS_FILE),
-              metadata={"format": "pt", "tokenizer_version": str(tok.TOKENIZER_VERSION)})
-    config.to_json_file(str(out / mm.CONFIG_FILE))
-    write_json(out / mm.VOCAB_FILE, {"tokenizer_version": tok.TOKENIZER_VERSION, "tokens": list(tok.VOCAB)})
-    write_json(out / mm.BASELINES_FILE, {"note": "fitted on the training split; k chosen on the validation split",
-                                         **{name: b.to_dict() for name, b in baselines.items()}})
     test_tunes = sorted(corpus.split("test"), key=lambda t: t.id)
     stride = max(1, len(test_tunes) // HELDOUT_TUNES)
     heldout = [t for t in test_tunes[::stride]][:HELDOUT_TUNES]
-    (out / mm.HELDOUT_FILE).write_text("".join(f"{t.id}\t{' '.join(t.tokens[:n_ctx])}\n" for t in heldout),
-                                       encoding="utf-8")
+    with staged_folder(out, key=mm.MODEL.key) as stage:
+        mm.save_model(stage, model, baselines, note="fitted on the training split; k chosen on the validation split",
+                      heldout=[(t.id, t.tokens) for t in heldout])
 
-    # evaluate what was written (float16 weights, read back as the kit reads them)
-    test = mm.evaluate(sequences=[t.tokens for t in corpus.split("test")], path=out, device="cpu", n_samples=20)
-    val = mm.evaluate(sequences=[t.tokens for t in corpus.split("validation")], path=out, device="cpu", n_samples=0)
-    heldout_eval = mm.evaluate(sequences=[t.tokens[:n_ctx] for t in heldout], path=out, device="cpu", n_samples=0)
-    by_temperature = _temperature_statistics(out)
-    bench = _bench_sampling(out)
-    weights_bytes = (out / mm.WEIGHTS_FILE).stat().st_size
-    metrics = {
-        "model": {"architecture": "GPT2LMHeadModel", "parameters": n_params, "n_embd": n_embd, "n_layer": n_layer,
-                  "n_head": n_head, "n_positions": n_ctx, "vocab_size": len(tok.VOCAB),
-                  "weights_dtype": "float16", "weights_bytes": weights_bytes},
-        "data": {**corpus.summary(), "split_rule": "sha1(tune id) mod 100: <90 train, <95 validation, else test",
-                 "collections": {k: {"title": v["title"], "licence": v["licence"]} for k, v in COLLECTIONS.items()}},
-        "training": {"seed": seed, "minutes_budget": minutes, "seconds": round(train_seconds, 1),
-                     "total_seconds": round(time.perf_counter() - wall_start, 1), "steps": step, "epochs": epoch,
-                     "planned_steps": planned_steps, "stopped": stopped, "batch_tokens": batch_tokens, "peak_lr": lr,
-                     "dropout": dropout, "eval_every": eval_every, "patience": patience,
-                     "optimizer": "AdamW(betas=(0.9, 0.98), weight_decay=0.05), cosine schedule with warm-up",
-                     "best_val_nll_float32": round(best_val, 4), "history": history,
-                     "torch_threads": torch.get_num_threads(), "machine": platform.machine(),
-                     "processor": platform.processor() or platform.machine()},
-        "baselines": {name: {"k": b.k, "val_nll": round(baseline_val[name], 4)} for name, b in baselines.items()},
-        "nll_nats_per_token": {"test": test["nll"], "validation": val["nll"], "heldout_sample": heldout_eval["nll"]},
-        "test_tokens": test["tokens"],
-        "samples": {"temperature": 1.0, "n_tokens": 256, **test["samples"]},
-        "samples_by_temperature": by_temperature,
-        "reference_test_tunes": test["reference"],
-        "sampling_benchmark_cpu": bench,
-        "command": "python -m workshop_kit.music.train_melody " + f"--minutes {minutes:g} --seed {seed}"
-                   + (f" --threads {threads}" if threads is not None else ""),
-    }
-    write_json(out / mm.METRICS_FILE, metrics)
-    (out / mm.CARD_FILE).write_text(_model_card(metrics), encoding="utf-8")
+        # evaluate what was written (float16 weights, read back as the kit reads them)
+        test = mm.evaluate(sequences=[t.tokens for t in corpus.split("test")], path=stage, device="cpu",
+                           n_samples=20)
+        val = mm.evaluate(sequences=[t.tokens for t in corpus.split("validation")], path=stage, device="cpu",
+                          n_samples=0)
+        heldout_eval = mm.evaluate(sequences=[t.tokens[:n_ctx] for t in heldout], path=stage, device="cpu",
+                                   n_samples=0)
+        by_temperature = _temperature_statistics(stage)
+        bench = _bench_sampling(stage)
+        weights_bytes = (stage / mm.WEIGHTS_FILE).stat().st_size
+        metrics = {
+            "model": {"architecture": "GPT2LMHeadModel", "parameters": n_params, "n_embd": n_embd,
+                      "n_layer": n_layer, "n_head": n_head, "n_positions": n_ctx, "vocab_size": len(tok.VOCAB),
+                      "weights_dtype": "float16", "weights_bytes": weights_bytes},
+            "data": {**corpus.summary(), "split_rule": "sha1(tune id) mod 100: <90 train, <95 validation, else test",
+                     "collections": {k: {"title": v["title"], "licence": v["licence"]}
+                                     for k, v in COLLECTIONS.items()}},
+            "training": {"seed": seed, "minutes_budget": minutes, "seconds": round(train_seconds, 1),
+                         "total_seconds": round(time.perf_counter() - wall_start, 1), "steps": step, "epochs": epoch,
+                         "planned_steps": planned_steps, "stopped": stopped, "batch_tokens": batch_tokens,
+                         "peak_lr": lr, "dropout": dropout, "eval_every": eval_every, "patience": patience,
+                         "optimizer": "AdamW(betas=(0.9, 0.98), weight_decay=0.05), cosine schedule with warm-up",
+                         "best_val_nll_float32": round(best.score, 4), "history": history,
+                         "torch_threads": torch.get_num_threads(), "machine": platform.machine(),
+                         "processor": platform.processor() or platform.machine()},
+            "baselines": {name: {"k": b.k, "val_nll": round(baseline_val[name], 4)} for name, b in baselines.items()},
+            "nll_nats_per_token": {"test": test["nll"], "validation": val["nll"],
+                                   "heldout_sample": heldout_eval["nll"]},
+            "test_tokens": test["tokens"],
+            "samples": {"temperature": 1.0, "n_tokens": 256, **test["samples"]},
+            "samples_by_temperature": by_temperature,
+            "reference_test_tunes": test["reference"],
+            "sampling_benchmark_cpu": bench,
+            "command": "python -m workshop_kit.music.train_melody " + f"--minutes {minutes:g} --seed {seed}"
+                       + (f" --threads {threads}" if threads is not None else ""),
+        }
+        write_results(stage, metrics, _model_card(metrics))
     return metrics
-
-
-def _fmt(x: float, digits: int = 3) -> str:
-    return f"{x:.{digits}f}"
-
-
-def _reflow(text: str) -> str:
-    """Join the lines of each plain paragraph (tables, lists, headings and code are left as they are)."""
-    out: list[str] = []
-    in_code = False
-    for line in text.split("\n"):
-        if line.startswith("```"):
-            in_code = not in_code
-            out.append(line)
-            continue
-        plain = line and not in_code and not line.startswith(("|", "#", "- ", "  "))
-        prev = out[-1] if out else ""
-        prev_plain = prev and not prev.startswith(("|", "#", "- ", "  ", "```")) and not in_code
-        if plain and prev_plain:
-            out[-1] = prev + " " + line
-        elif line.startswith("  ") and prev.startswith(("- ", "  ")) and not in_code:
-            out[-1] = prev + " " + line.strip()
-        else:
-            out.append(line)
-    return "\n".join(out)
 
 
 def _model_card(m: dict[str, Any]) -> str:
@@ -310,9 +225,9 @@ def _model_card(m: dict[str, Any]) -> str:
     d = m["data"]
     t = m["training"]
     rows = "\n".join(
-        f"| {name} | {_fmt(nll['test']['model' if name == 'GPT-2 melody model' else name.split()[0]])} | "
-        f"{_fmt(nll['validation']['model' if name == 'GPT-2 melody model' else name.split()[0]])} | "
-        f"{_fmt(math.exp(nll['test']['model' if name == 'GPT-2 melody model' else name.split()[0]]), 2)} |"
+        f"| {name} | {fmt(nll['test']['model' if name == 'GPT-2 melody model' else name.split()[0]])} | "
+        f"{fmt(nll['validation']['model' if name == 'GPT-2 melody model' else name.split()[0]])} | "
+        f"{fmt(math.exp(nll['test']['model' if name == 'GPT-2 melody model' else name.split()[0]]), '.2f')} |"
         for name in ("GPT-2 melody model", "bigram (add-k)", "unigram (add-k)"))
     coll = "\n".join(
         f"- **{v['title']}** — {v['origin']} *Licence:* {v['licence']}" for v in COLLECTIONS.values())
@@ -324,7 +239,7 @@ def _model_card(m: dict[str, Any]) -> str:
                       for t, v in m.get("samples_by_temperature", {}).items())
     epochs = f"{t['epochs']} epoch" + ("s" if t["epochs"] != 1 else "")
     threads = f"{t['torch_threads']} CPU thread" + ("s" if t["torch_threads"] != 1 else "")
-    return _reflow(f"""# Melody model (embedded)
+    return f"""# Melody model (embedded)
 
 A small GPT-2 ({m['model']['parameters']:,} parameters; {m['model']['n_layer']} layers, width
 {m['model']['n_embd']}, {m['model']['n_head']} heads, context {m['model']['n_positions']} tokens) that writes monophonic
@@ -365,8 +280,8 @@ Split: {d['split_rule']} — tokens: train {d['tokens']['train']:,}, validation 
 Command: `{m['command']}` (also `workshop-kit train melody`). AdamW, peak learning rate {t['peak_lr']}, cosine schedule,
 batches of at most {t['batch_tokens']} tokens, validation every {t['eval_every']} steps, early stop after
 {t['patience']} checks without improvement; best validation weights kept. {t['steps']} steps ({epochs}) in
-{t['seconds'] / 60:.1f} min on {threads} ({t['processor']}); stopped by: {t['stopped']}. Total time including evaluation:
-{t['total_seconds'] / 60:.1f} min (the first run also parses the corpus, about 6 min, then cached).
+{t['seconds'] / 60:.1f} min on {threads} ({t['processor']}); stopped by: {t['stopped']}. Total time including
+evaluation: {t['total_seconds'] / 60:.1f} min (the first run also parses the corpus, about 6 min, then cached).
 
 ## Metrics
 
@@ -382,8 +297,8 @@ Samples (20 melodies, 256 tokens, temperature 1, seeds 0–19) compared with the
 
 | statistic | samples | test tunes |
 |---|---|---|
-| notes in the key (no ♯/♭) | {_fmt(s['in_scale_ratio'])} | {_fmt(r['in_scale_ratio'])} |
-| repeated 4-note groups | {_fmt(s['repeated_4gram_fraction'])} | {_fmt(r['repeated_4gram_fraction'])} |
+| notes in the key (no ♯/♭) | {fmt(s['in_scale_ratio'])} | {fmt(r['in_scale_ratio'])} |
+| repeated 4-note groups | {fmt(s['repeated_4gram_fraction'])} | {fmt(r['repeated_4gram_fraction'])} |
 | notes per melody | {s['notes_per_melody']:.1f} | {r['notes_per_melody']:.1f} |
 
 At other temperatures (same seeds): {temps}.
@@ -413,26 +328,30 @@ the model still beats the bigram baseline.
   a phrase, then play it again or continue it as a motif).
 - Higher temperatures give more chromatic, less tonal lines (see the figures above); the grammar of the tokens (a
   duration after each note) is enforced while sampling, so every sample decodes.
-""") + "\n"
+"""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m workshop_kit.music.train_melody [--out DIR] [--minutes M] [--seed S] [--quiet]``."""
-    parser = argparse.ArgumentParser(prog="python -m workshop_kit.music.train_melody",
-                                     description="Train the embedded melody model on music21's folk-tune corpora.")
-    parser.add_argument("--out", default=None, help=f"output folder (default: {mm.MODEL.shipped_folder()})")
-    parser.add_argument("--minutes", type=float, default=12.0, help="training time budget in minutes (default: 12)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+def _flags(parser) -> None:
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
+
+
+def _run_command(args) -> str:
     metrics = train(out_dir=args.out, minutes=args.minutes, seed=args.seed, progress=not args.quiet,
                     threads=args.threads)
     nll = metrics["nll_nats_per_token"]["test"]
-    sys.stdout.write(
-        f"melody model written to {mm.MODEL.folder(args.out)}\n"
-        f"test NLL (nats/token): model {nll['model']:.3f}, bigram {nll['bigram']:.3f}, unigram {nll['unigram']:.3f}\n")
-    return 0
+    out = output_folder(mm.MODEL, args.out)
+    return "\n".join(filter(None, [
+        f"melody model written to {out}",
+        f"test NLL (nats/token): model {nll['model']:.3f}, bigram {nll['bigram']:.3f}, unigram {nll['unigram']:.3f}",
+        folder_note(mm.MODEL, out)]))
+
+
+#: Command line: ``python -m workshop_kit.music.train_melody [--out DIR] [--minutes M] [--seed S] [--threads N]
+#: [--quiet]`` (also ``workshop-kit train melody``).
+main = command("python -m workshop_kit.music.train_melody",
+               "Train the embedded melody model on music21's folk-tune corpora.", _run_command, options=_flags,
+               minutes=12.0, minutes_help="training time budget in minutes, 0.5 to 120 (default: 12)",
+               out_help="output folder (default: the shipped model's folder, workshop_kit/models/melody)")
 
 
 if __name__ == "__main__":
