@@ -529,7 +529,7 @@ def _download(p: Plan, target: Target, python: str, lock: Path, torch: Path | No
             _run(cmd, f"downloading the wheels for {target_name(target, python)}", echo=echo)
 
         with ThreadPoolExecutor(max_workers=DOWNLOADS) as pool:  # a few pip processes at once: 2-3x faster
-            list(pool.map(fetch, [todo[i::DOWNLOADS] for i in range(DOWNLOADS)]))
+            list(pool.map(fetch, [chunk for i in range(DOWNLOADS) if (chunk := todo[i::DOWNLOADS])]))
         wanted = {(canonicalize_name(Requirement(t).name), next(iter(Requirement(t).specifier)).version) for t in todo}
         for w in cache.glob("*.whl"):
             n, v, _, tags = parse_wheel_filename(w.name)
@@ -795,7 +795,7 @@ export WORKSHOP_KIT_MODELS="$DEST/models" HF_HUB_OFFLINE=1
 cd "$DEST/notebooks" && exec "$DEST/venv/bin/jupyter" lab
 EOF
 chmod +x "$DEST/jupyter.sh"
-HOST=$(hostname 2>/dev/null | tr -c 'A-Za-z0-9._-\n' '_')
+HOST=$(hostname 2>/dev/null | tr -c 'A-Za-z0-9._\n-' '_')
 mkdir -p "$STICK/reports"
 REPORT="$STICK/reports/${HOST:-laptop}.json"
 say "workshop-kit: the doctor checks this laptop ..."
