@@ -99,7 +99,7 @@ def text_of(key: str, lang: str = DEFAULT_LANG) -> str:
     return entry.get(check_lang(lang)) or entry[DEFAULT_LANG]
 
 
-def t(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
+def t(key: str, lang: str = DEFAULT_LANG, /, **values: Any) -> str:
     """Return the wording of ``key`` in ``lang``, its fields filled with ``values``.
 
     Parameters
