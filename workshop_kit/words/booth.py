@@ -114,8 +114,6 @@ BOOTH: dict[str, dict[str, str]] = {
                     "ar": "عرض ثلاثي الأبعاد (أدِره)"},
     "mesh.preview": {"fr": "Aperçu", "en": "Preview", "ar": "معاينة"},
     "mesh.verdict": {"fr": "Impression 3D", "en": "3D printing", "ar": "الطباعة ثلاثية الأبعاد"},
-    "mesh.ready": {"fr": "prêt à imprimer", "en": "ready to print", "ar": "جاهز للطباعة"},
-    "mesh.to_fix": {"fr": "à corriger", "en": "to fix", "ar": "يحتاج إلى تصحيح"},
     "mesh.files": {"fr": "À emporter : GLB et STL (impression 3D)", "en": "Take it home: GLB and STL (3D printing)",
                    "ar": "خذها معك: GLB و STL (طباعة ثلاثية الأبعاد)"},
     "mesh.estimate": {"fr": "environ {n} s par objet", "en": "about {n} s per object", "ar": "حوالي {n} ث لكل قطعة"},

@@ -268,4 +268,8 @@ ERRORS: dict[str, dict[str, str]] = {
         "en": "Drawing Arabic needs the arabic-reshaper and python-bidi packages: pip install arabic-reshaper python-bidi",
         "ar": "يحتاج رسم النص العربي إلى الحزمتين arabic-reshaper وpython-bidi: pip install arabic-reshaper python-bidi",
     },
+    # ------------------------------------------------------------------------------------ 3D
+    "allowed.trimesh": {"fr": "un trimesh.Trimesh (le .mesh d'un MeshResult)",
+                        "en": "a trimesh.Trimesh (a MeshResult's .mesh)",
+                        "ar": "كائن trimesh.Trimesh (الخاصية mesh. في MeshResult)"},
 }
