@@ -262,7 +262,7 @@ class Plain:
         return f"Plain({self.by_lang['en']!r})"
 
 
-_RECOGNISED_PREFIXES = ("allowed.", "reason.")
+_RECOGNISED_PREFIXES = ("allowed.", "reason.", "word.")
 _patterns: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = []
 
 
@@ -290,9 +290,9 @@ def _compile_patterns() -> list[tuple[re.Pattern[str], str, tuple[str, ...]]]:
 def recognise(text: str, depth: int = 2) -> Msg | None:
     """The :class:`Msg` whose English wording is ``text``, for callers that pass a reason or allowed values in English.
 
-    Only the ``allowed.*`` and ``reason.*`` keys are looked at; a field whose text is itself such a wording is
-    recognised in turn (``"1..16 or none"``). Returns ``None`` when no wording matches: the text is then shown as
-    it was given.
+    Only the ``allowed.*``, ``reason.*`` and ``word.*`` keys are looked at; a field whose text is itself such a
+    wording is recognised in turn (``"1..16 or none"``). Returns ``None`` when no wording matches: the text is then
+    shown as it was given.
 
     Examples
     --------
