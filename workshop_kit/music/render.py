@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from ..errors import EngineUnavailableError
+from ..i18n import Msg
 from .score import Score, bend_value, split_pitch
 from .theory import PITCH_BEND_RANGE
 
@@ -43,16 +44,10 @@ def soundfont_path() -> str:
     try:
         import pretty_midi
     except ImportError:
-        raise EngineUnavailableError(
-            "The music renderer needs the pretty_midi package and its SoundFont: pip install pretty_midi",
-            "Le rendu audio a besoin du paquet pretty_midi et de sa SoundFont : pip install pretty_midi",
-        ) from None
+        raise EngineUnavailableError(Msg("error.render.pretty_midi")) from None
     path = os.path.join(os.path.dirname(pretty_midi.__file__), "TimGM6mb.sf2")
     if not os.path.isfile(path):
-        raise EngineUnavailableError(
-            f"The SoundFont {path} is missing; reinstall it with: pip install --force-reinstall pretty_midi",
-            f"La SoundFont {path} est introuvable ; réinstallez-la : pip install --force-reinstall pretty_midi",
-        )
+        raise EngineUnavailableError(Msg("error.render.soundfont_missing", path=path))
     return path
 
 
@@ -60,10 +55,7 @@ def _synth_module():
     try:
         import tinysoundfont
     except ImportError:
-        raise EngineUnavailableError(
-            f"The music renderer needs the tinysoundfont package: {INSTALL_HINT}",
-            f"Le rendu audio a besoin du paquet tinysoundfont : {INSTALL_HINT}",
-        ) from None
+        raise EngineUnavailableError(Msg("error.render.tinysoundfont", command=INSTALL_HINT)) from None
     return tinysoundfont
 
 
@@ -146,10 +138,7 @@ def render(score: Score, *, duration: float | None = None, sample_rate: int = SA
     try:
         sfid = synth.sfload(path)
     except (tsf.SoundFontException, OSError, RuntimeError, ValueError) as exc:
-        raise EngineUnavailableError(
-            f"The SoundFont {path} could not be loaded ({exc}); reinstall pretty_midi",
-            f"La SoundFont {path} n'a pas pu être chargée ({exc}) ; réinstallez pretty_midi",
-        ) from exc
+        raise EngineUnavailableError(Msg("error.render.soundfont_load", path=path, why=str(exc))) from exc
 
     channels = score.channels()
     for track in score.tracks:
