@@ -170,6 +170,7 @@ BOOTH: dict[str, dict[str, str]] = {
     "style.tile": {"fr": "Carreau qui se répète", "en": "Repeating tile", "ar": "بلاطة متكررة"},
     # Errors
     "error.title": {"fr": "Réglage refusé", "en": "Setting not accepted", "ar": "إعداد غير مقبول"},
+    "error.title.unexpected": {"fr": "Un souci", "en": "A problem", "ar": "مشكلة"},
     "error.unexpected": {
         "fr": "Un problème est survenu. Réessayez, ou changez de graine.",
         "en": "Something went wrong. Try again, or change the seed.",
