@@ -230,7 +230,8 @@ def test_the_doctor_speaks_each_language():
     from workshop_kit.doctor import Check, Report, format_report
 
     report = Report([Check("python", True, "3.11"),
-                     Check("memory", False, Msg("doctor.memory", total=3.5, free=1.0), Msg("doctor.memory_needed", n=4)),
+                     Check("memory", False, Msg("doctor.memory", total=3.5, free=1.0),
+                           Msg("doctor.memory_needed", n=4)),
                      Check("image/cppn", True, Msg("doctor.seconds", n=0.5), Msg("doctor.first_call", n=1.5))])
     assert "3.5 GB total, 1.0 GB free" in format_report(report, "en")
     assert "Go libres" in format_report(report, "fr")

@@ -49,7 +49,8 @@ def check_output_path(path: str | os.PathLike, formats: Iterable[str], name: str
     suffix = path.suffix.lower()
     if suffix not in formats:
         raise OutputPathError(name, str(path), list(formats),
-                              reason=Msg("reason.unknown_extension", ext=repr(suffix) if suffix else Msg("word.no_extension")))
+                              reason=Msg("reason.unknown_extension",
+                                         ext=repr(suffix) if suffix else Msg("word.no_extension")))
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise OutputPathError(name, str(path), Msg("allowed.existing_folder_path"),

@@ -103,7 +103,8 @@ def load_image(path_or_array, *, max_bytes: int = MAX_BYTES, max_pixels: int = M
         path = Path(path_or_array).expanduser()
         label = str(path)
         if not path.is_file():
-            raise ParameterError(name, label, Msg("allowed.path_of", picture=_ALLOWED_TEXT), reason=Msg("reason.no_such_file"))
+            raise ParameterError(name, label, Msg("allowed.path_of", picture=_ALLOWED_TEXT),
+                                 reason=Msg("reason.no_such_file"))
         try:
             size = path.stat().st_size
             if size > max_bytes:

@@ -108,5 +108,6 @@ def check_out_dir(out_dir: object, *, protected: Iterable[Path], inputs: Path, m
         marker_path = out / marker
         ours = marker_path.is_file() and '"finetune"' in marker_path.read_text(encoding="utf-8", errors="replace")
         if entries and not ours:
-            raise ParameterError("out_dir", str(out_dir), Msg("allowed.empty_or_ours"), reason=Msg("reason.other_files"))
+            raise ParameterError("out_dir", str(out_dir), Msg("allowed.empty_or_ours"),
+                                 reason=Msg("reason.other_files"))
     return out

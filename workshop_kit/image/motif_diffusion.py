@@ -323,8 +323,9 @@ def read_kit_config(path: str | os.PathLike | None = None) -> dict:
     kit = json.loads((folder / KIT_CONFIG).read_text(encoding="utf-8"))
     if tuple(kit.get("classes", ())) != CLASSES or kit.get("representation") != REPRESENTATION \
             or int(kit.get("cell_px", 0)) != CELL_PX:
-        raise EngineUnavailableError(Msg("error.motif_diffusion.other", folder=str(folder), classes=str(kit.get("classes")),
-                                         representation=str(kit.get("representation")), command=MODEL.train_command))
+        raise EngineUnavailableError(Msg("error.motif_diffusion.other", folder=str(folder),
+                                         classes=str(kit.get("classes")), representation=str(kit.get("representation")),
+                                         command=MODEL.train_command))
     return kit
 
 

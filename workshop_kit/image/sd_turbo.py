@@ -93,7 +93,8 @@ def generate(*, prompt: str, image=None, strength: float = 0.5, steps: int = 1, 
     text, steps, size, strength = args["prompt"], args["steps"], args["size"], args["strength"]
     if image is not None:
         if strength * steps < 1:
-            raise ParameterError("strength", strength, Msg("allowed.strength_min", low=1 / steps, setting=f"steps={steps}"),
+            raise ParameterError("strength", strength,
+                                 Msg("allowed.strength_min", low=1 / steps, setting=f"steps={steps}"),
                                  reason=Msg("reason.strength_steps"))
     seed = resolve_seed(seed)
     device = resolve_device(device)

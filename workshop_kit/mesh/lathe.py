@@ -290,7 +290,8 @@ def _section(points: np.ndarray, wall: float, floor: float, preset: str) -> np.n
     keep = (inner[:, 1] > floor) & (inner[:, 1] < top)
     idx = np.flatnonzero(keep)
     if len(idx) < 2 or not np.all(np.diff(idx) == 1) or floor >= top:
-        raise ParameterError("wall_mm", wall, Msg("allowed.thinner_wall"), reason=Msg("reason.too_thick_curves", preset=preset))
+        raise ParameterError("wall_mm", wall, Msg("allowed.thinner_wall"),
+                             reason=Msg("reason.too_thick_curves", preset=preset))
     lo, hi = idx[0], idx[-1]
     inner_pts = [_cross(inner, lo - 1, floor) if lo > 0 else np.array([inner[lo, 0], floor])]
     inner_pts += list(inner[lo : hi + 1])
@@ -298,7 +299,8 @@ def _section(points: np.ndarray, wall: float, floor: float, preset: str) -> np.n
     inner_pts = np.array(inner_pts)
     section = np.concatenate([[[0.0, 0.0]], outer, inner_pts[::-1], [[0.0, floor]]])
     if section[1:-1, 0].min() <= 0 or _self_intersects(section):
-        raise ParameterError("wall_mm", wall, Msg("allowed.thinner_wall"), reason=Msg("reason.too_thick_curves", preset=preset))
+        raise ParameterError("wall_mm", wall, Msg("allowed.thinner_wall"),
+                             reason=Msg("reason.too_thick_curves", preset=preset))
     return section
 
 

@@ -234,7 +234,8 @@ def check_profile(profile, name: str = "profile") -> np.ndarray:
     if arr.shape != (N_POINTS,) or not np.all(np.isfinite(arr)):
         raise ParameterError(name, _short(profile), allowed)
     if arr.min() < MIN_RADIUS - 1e-9 or arr.max() > MAX_RADIUS + 1e-9:
-        raise ParameterError(name, _short(profile), allowed, reason=Msg("reason.radii_span", low=arr.min(), high=arr.max()))
+        raise ParameterError(name, _short(profile), allowed,
+                             reason=Msg("reason.radii_span", low=arr.min(), high=arr.max()))
     return arr
 
 
@@ -486,7 +487,8 @@ def vessel_from_profile(profile, *, height_mm: float = 200.0, wall_mm: float | N
     narrowest = float(prof.min()) * height_mm
     thickest = min(MAX_WALL_MM, 0.45 * narrowest)
     if thickest < MIN_WALL_MM:
-        raise ParameterError("height_mm", height_mm, Msg("allowed.at_least_mm", n=f"{MIN_WALL_MM / (0.45 * prof.min()):.0f}"),
+        lowest = f"{MIN_WALL_MM / (0.45 * prof.min()):.0f}"
+        raise ParameterError("height_mm", height_mm, Msg("allowed.at_least_mm", n=lowest),
                              reason=Msg("reason.profile_too_thin", narrowest=narrowest, wall=MIN_WALL_MM))
     chosen = wall_mm is None
     if chosen:

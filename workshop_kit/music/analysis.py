@@ -556,11 +556,11 @@ def _time_axis(draw, left: int, right: int, y: int, total: float, size: int, s: 
 def _marks(draw, analysis: Analysis, box: tuple[int, int, int, int], total: float, s: int) -> None:
     """Beats as thin lines across the plot, onsets as small saffron ticks along its top edge."""
     left, top, right, bottom = box
-    for t in analysis.beat_times:
-        x = left + (right - left) * float(t) / total
+    for at in analysis.beat_times:
+        x = left + (right - left) * float(at) / total
         draw.line([(x, top), (x, bottom)], fill=(246, 231, 203, 60), width=s)
-    for t in analysis.onset_times:
-        x = left + (right - left) * float(t) / total
+    for at in analysis.onset_times:
+        x = left + (right - left) * float(at) / total
         draw.line([(x, top - 9 * s), (x, top - 2 * s)], fill=(242, 165, 65, 255), width=2 * s)
 
 

@@ -83,8 +83,9 @@ def _build(folder: Path, device: str):
 
     vocab = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
     if tuple(vocab.get("tokens", ())) != tok.VOCAB:
-        raise EngineUnavailableError(Msg("error.melody.vocab", folder=str(folder), version=vocab.get("tokenizer_version"),
-                                         kit=tok.TOKENIZER_VERSION, command=MODEL.train_command))
+        raise EngineUnavailableError(Msg("error.melody.vocab", folder=str(folder),
+                                         version=vocab.get("tokenizer_version"), kit=tok.TOKENIZER_VERSION,
+                                         command=MODEL.train_command))
     config = GPT2Config.from_json_file(str(folder / CONFIG_FILE))
     model = GPT2LMHeadModel(config)
     state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}

@@ -483,7 +483,8 @@ def encode_note_names(text: str, *, key: object, scale: object = None, beats: fl
             continue
         m = _NOTE_NAME_RE.match(word)
         if not m:
-            raise ParameterError("motif", word, Msg("allowed.motif_words"), reason=Msg("reason.not_note_name", word=word))
+            raise ParameterError("motif", word, Msg("allowed.motif_words"),
+                                 reason=Msg("reason.not_note_name", word=word))
         letter = _LETTERS.index(m.group(1).upper())
         acc = m.group(2) or ""
         alter = acc.count("#") + acc.count("♯") - acc.count("b") - acc.count("-") - acc.count("♭")

@@ -84,9 +84,11 @@ ERRORS: dict[str, dict[str, str]] = {
     "reason.folder_readonly": {"fr": "impossible d'écrire dans le dossier {folder!r} ({why})",
                                "en": "folder {folder!r} cannot be written to ({why})",
                                "ar": "تتعذر الكتابة في المجلد {folder!r} ({why})"},
-    "allowed.readme_block": {"fr": "un fichier avec un bloc {start} … {end}", "en": "a file with a {start} … {end} block",
+    "allowed.readme_block": {"fr": "un fichier avec un bloc {start} … {end}",
+                             "en": "a file with a {start} … {end} block",
                              "ar": "ملف فيه كتلة {start} … {end}"},
-    "reason.no_readme_block": {"fr": "aucun bloc {start} … {end} à réécrire", "en": "no {start} … {end} block to rewrite",
+    "reason.no_readme_block": {"fr": "aucun bloc {start} … {end} à réécrire",
+                               "en": "no {start} … {end} block to rewrite",
                                "ar": "لا توجد كتلة {start} … {end} لإعادة كتابتها"},
     "reason.no_such_file": {"fr": "fichier introuvable", "en": "no such file", "ar": "الملف غير موجود"},
     "reason.file_empty": {"fr": "le fichier est vide", "en": "the file is empty", "ar": "الملف فارغ"},
@@ -210,7 +212,8 @@ ERRORS: dict[str, dict[str, str]] = {
     "allowed.score_result": {"fr": "le résultat d'un moteur qui compose une partition",
                              "en": "a result of an engine that composes a score",
                              "ar": "نتيجة محرك يؤلف نوتة موسيقية"},
-    "allowed.score": {"fr": "un Score ou un AudioResult avec sa partition", "en": "a Score or an AudioResult with a score",
+    "allowed.score": {"fr": "un Score ou un AudioResult avec sa partition",
+                      "en": "a Score or an AudioResult with a score",
                       "ar": "Score أو AudioResult معه نوتته الموسيقية"},
     "allowed.score_notes": {"fr": "une partition d'au moins une note", "en": "a score with at least one note",
                             "ar": "نوتة موسيقية فيها نغمة واحدة على الأقل"},
@@ -243,7 +246,8 @@ ERRORS: dict[str, dict[str, str]] = {
     "reason.too_big": {"fr": "le fichier est trop gros ({size}, plus de {max})",
                        "en": "the file is too big ({size}, more than {max})",
                        "ar": "الملف كبير جدًا ({size}، أي أكثر من {max})"},
-    "reason.not_audio": {"fr": "le fichier ne se lit pas comme de l'audio : il est abîmé ou ce n'est pas du son ({why})",
+    "reason.not_audio": {"fr": ("le fichier ne se lit pas comme de l'audio : il est abîmé ou ce n'est pas du son "
+                                "({why})"),
                          "en": "the file cannot be read as audio; it is damaged or not audio ({why})",
                          "ar": "تتعذر قراءة الملف كصوت: إنه تالف أو ليس ملفًا صوتيًا ({why})"},
     "reason.no_samples": {"fr": "le fichier ne contient aucun son (0 échantillon)",
@@ -265,8 +269,10 @@ ERRORS: dict[str, dict[str, str]] = {
     "error.arabic_layout": {
         "fr": ("Dessiner de l'arabe demande les paquets arabic-reshaper et python-bidi : "
                "pip install arabic-reshaper python-bidi"),
-        "en": "Drawing Arabic needs the arabic-reshaper and python-bidi packages: pip install arabic-reshaper python-bidi",
-        "ar": "يحتاج رسم النص العربي إلى الحزمتين arabic-reshaper وpython-bidi: pip install arabic-reshaper python-bidi",
+        "en": ("Drawing Arabic needs the arabic-reshaper and python-bidi packages: "
+               "pip install arabic-reshaper python-bidi"),
+        "ar": ("يحتاج رسم النص العربي إلى الحزمتين arabic-reshaper وpython-bidi: "
+               "pip install arabic-reshaper python-bidi"),
     },
     # ------------------------------------------------------------------------------------ 3D
     "allowed.trimesh": {"fr": "un trimesh.Trimesh (le .mesh d'un MeshResult)",
@@ -278,7 +284,8 @@ ERRORS: dict[str, dict[str, str]] = {
     "reason.mesh_format": {"fr": "le format {format} n'est pas accepté (ni archives, ni .gltf)",
                            "en": "the format {format} is not accepted (archives and .gltf neither)",
                            "ar": "الصيغة {format} غير مقبولة (ولا الأرشيفات ولا ملفات .gltf)"},
-    "reason.file_more_than": {"fr": "le fichier fait {size}, plus de {max}", "en": "the file is {size}, more than {max}",
+    "reason.file_more_than": {"fr": "le fichier fait {size}, plus de {max}",
+                              "en": "the file is {size}, more than {max}",
                               "ar": "حجم الملف {size}، أي أكثر من {max}"},
     "reason.header_faces": {"fr": "son en-tête annonce {n} faces, plus de {max}",
                             "en": "its header announces {n} faces, more than {max}",
@@ -301,7 +308,8 @@ ERRORS: dict[str, dict[str, str]] = {
         "ar": "لم يوجد إلا {found} من {what} المقروءة، ويلزم {needed}؛ تُرك: {shown:;}{more}",
     },
     "reason.and_more": {"fr": " (et {n} de plus)", "en": " (and {n} more)", "ar": " (و{n} غيرها)"},
-    "allowed.out_dir": {"fr": "un chemin de dossier pour le modèle affiné", "en": "a folder path for the fine-tuned model",
+    "allowed.out_dir": {"fr": "un chemin de dossier pour le modèle affiné",
+                        "en": "a folder path for the fine-tuned model",
                         "ar": "مسار مجلد للنموذج المكيَّف"},
     "allowed.new_model_folder": {"fr": "un nouveau dossier pour votre modèle", "en": "a new folder for your model",
                                  "ar": "مجلد جديد لنموذجك"},
@@ -335,7 +343,7 @@ ERRORS: dict[str, dict[str, str]] = {
                             "ar": "عدد من {low:g} إلى أقل من {high:.2f}"},
     "allowed.at_most_n": {"fr": "au plus {n}", "en": "at most {n}", "ar": "{n} على الأكثر"},
     "allowed.at_least_mm": {"fr": "au moins {n} mm", "en": "at least {n} mm", "ar": "{n} مم على الأقل"},
-    # ------------------------------------------------------------------------------------ melodies (music.tokens, melody model)
+    # ------------------------------------------------------------------------ melodies (music.tokens, melody model)
     "allowed.note_name": {"fr": "un nom de note comme C, F#, Bb", "en": "a note name such as C, F#, Bb",
                           "ar": "اسم نغمة مثل C أو F# أو Bb"},
     "allowed.key_name": {"fr": "une tonalité comme « D », « D minor », « A dorian »",
@@ -430,7 +438,8 @@ ERRORS: dict[str, dict[str, str]] = {
     "error.render.tinysoundfont": {"fr": "Le rendu audio a besoin du paquet tinysoundfont : {command}",
                                    "en": "The music renderer needs the tinysoundfont package: {command}",
                                    "ar": "يحتاج توليد الصوت إلى الحزمة tinysoundfont: {command}"},
-    "error.render.soundfont_load": {"fr": "La SoundFont {path} n'a pas pu être chargée ({why}) ; réinstallez pretty_midi",
+    "error.render.soundfont_load": {"fr": ("La SoundFont {path} n'a pas pu être chargée ({why}) ; "
+                                           "réinstallez pretty_midi"),
                                     "en": "The SoundFont {path} could not be loaded ({why}); reinstall pretty_midi",
                                     "ar": "تعذر تحميل ملف SoundFont {path} ({why})؛ أعد تثبيت pretty_midi"},
     # ------------------------------------------------------------------------------------ pictures (image engines)

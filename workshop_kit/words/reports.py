@@ -17,7 +17,7 @@ REPORTS: dict[str, dict[str, str]] = {
         "ar": ("السرعة ≈ {tempo} نبضة في الدقيقة · المقام التقديري: {key} · المستوى المتوسط {level:.1f} dBFS · "
                "{onsets} بداية صوت في {duration:.1f} ث"),
     },
-    # ------------------------------------------------------------------------------------ 3D printing (mesh.printability)
+    # ------------------------------------------------------------------------ 3D printing (mesh.printability)
     "printability.ready": {"fr": "prêt à imprimer", "en": "ready to print", "ar": "جاهز للطباعة"},
     "printability.to_fix": {"fr": "à corriger : {issues}", "en": "to fix: {issues}", "ar": "يحتاج إلى تصحيح: {issues}"},
     "printability.notes": {"fr": " — à noter : {notes}", "en": " — note: {notes}", "ar": " — ملاحظة: {notes}"},
@@ -83,7 +83,8 @@ REPORTS: dict[str, dict[str, str]] = {
                                 "ar": "لازم لكشك العرض"},
     "doctor.needed_for.audio": {"fr": "nécessaire pour le son de la musique", "en": "needed for music audio",
                                 "ar": "لازم لصوت الموسيقى"},
-    "doctor.needed_for.3d": {"fr": "nécessaire pour la 3D", "en": "needed for 3D", "ar": "لازم للمجسمات ثلاثية الأبعاد"},
+    "doctor.needed_for.3d": {"fr": "nécessaire pour la 3D", "en": "needed for 3D",
+                             "ar": "لازم للمجسمات ثلاثية الأبعاد"},
     "doctor.needed_for.analysis": {"fr": "nécessaire pour l'analyse du son", "en": "needed for audio analysis",
                                    "ar": "لازم لتحليل الصوت"},
     "doctor.needed_for.notebooks": {"fr": "nécessaire pour les notebooks", "en": "needed for the notebooks",
