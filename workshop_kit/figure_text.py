@@ -12,6 +12,7 @@ one baseline.
 from __future__ import annotations
 
 import functools
+import io
 import re
 from importlib import resources
 from pathlib import Path
@@ -25,18 +26,18 @@ _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
-def font_path(script: str) -> Path:
-    """The file of the shipped font for ``script`` (``"latin"`` or ``"arabic"``)."""
-    root = resources.files("workshop_kit").joinpath("fonts", FONT_FILES[script])
-    with resources.as_file(root) as path:  # a real file for an installed package, extracted from a zip otherwise
-        return Path(path)
+def font_path(script: str):
+    """The shipped font for ``script`` (``"latin"`` or ``"arabic"``): a ``Path`` for a package installed as files."""
+    return resources.files("workshop_kit").joinpath("fonts", FONT_FILES[script])
 
 
 @functools.lru_cache(maxsize=32)
 def _font(script: str, size: int):
     from PIL import ImageFont
 
-    return ImageFont.truetype(str(font_path(script)), size, layout_engine=ImageFont.Layout.BASIC)
+    found = font_path(script)
+    source = str(found) if isinstance(found, Path) else io.BytesIO(found.read_bytes())  # a zipped package
+    return ImageFont.truetype(source, size, layout_engine=ImageFont.Layout.BASIC)
 
 
 def visual_order(text: str) -> str:
