@@ -12,5 +12,4 @@ COMMON: dict[str, dict[str, str]] = {
     "unit.mib": {"fr": "{n:.1f} Mio", "en": "{n:.1f} MiB", "ar": "{n:.1f} ميغابايت"},
     "unit.bytes": {"fr": "{n} octets", "en": "{n} bytes", "ar": "{n} بايت"},
     "unit.mm": {"fr": "{n} mm", "en": "{n} mm", "ar": "{n} مم"},
-    "word.none": {"fr": "aucun", "en": "none", "ar": "لا شيء"},
 }
