@@ -92,7 +92,7 @@ def test_to_dict_is_json_ready():
     assert "paroi trop fine" in text
     assert data["bbox_mm"] == pytest.approx([40.0, 40.0, 40.0], rel=1e-3)
     assert set(data) >= {"watertight", "winding_consistent", "outward_normals", "volume_cm3", "bbox_mm", "bodies",
-                         "min_wall_mm", "ready", "issues", "verdict_fr", "verdict_en"}
+                         "min_wall_mm", "ready", "issues", "verdict_fr", "verdict_en", "verdict_ar"}
 
 
 def test_report_is_deterministic_and_leaves_the_mesh_alone():

@@ -177,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="check this machine for a workshop (versions, device, memory, disk, each engine)")
     p.add_argument("--json", action="store_true", help="print the report as JSON (for a trainer to collect)")
     p.add_argument("--quick", action="store_true", help="small generations only (faster, timings not representative)")
+    p.add_argument("--lang", default="fr", choices=list(LANGS), help="language of the report (default fr)")
 
     p = sub.add_parser("booth", help="serve the booth: the visitor page at /, the trainer's studio at /studio")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this computer only)")
@@ -517,16 +518,18 @@ def _pack(args) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    lang = "en"  # errors are said in the command's --lang, where it has one
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        lang = getattr(args, "lang", lang)
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
         if args.command == "doctor":
             from .doctor import main as doctor_main
 
-            return doctor_main(as_json=args.json, quick=args.quick)
+            return doctor_main(as_json=args.json, quick=args.quick, lang=args.lang)
         if args.command == "booth":
             return _booth(args)
         if args.command == "walk":
@@ -582,10 +585,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     except ParameterError as exc:
-        print(f"workshop-kit: {exc}", file=sys.stderr)
+        print(f"workshop-kit: {exc.message(lang)}", file=sys.stderr)
         return EXIT_USAGE
     except WorkshopKitError as exc:
-        print(f"workshop-kit: {exc}", file=sys.stderr)
+        print(f"workshop-kit: {exc.message(lang)}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130

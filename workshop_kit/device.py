@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from .errors import DeviceError
+from .i18n import Msg
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 ENV_VAR = "WORKSHOP_KIT_DEVICE"
@@ -39,8 +40,7 @@ def resolve_device(device: str | None = "auto") -> str:
         return "cpu"
     if base == "cuda":
         if not torch.cuda.is_available():
-            raise DeviceError("device", requested, "cpu, auto (no CUDA GPU is visible on this machine)",
-                              reason="no CUDA GPU is visible on this machine")
+            raise DeviceError("device", requested, Msg("allowed.no_cuda"), reason=Msg("reason.no_cuda"))
         if ":" in requested:
             index = requested.split(":", 1)[1]
             if not index.isdigit() or int(index) >= torch.cuda.device_count():
@@ -48,8 +48,7 @@ def resolve_device(device: str | None = "auto") -> str:
         return requested
     mps = getattr(torch.backends, "mps", None)
     if mps is None or not mps.is_available():
-        raise DeviceError("device", requested, "cpu, auto (no Apple GPU is available on this machine)",
-                          reason="no Apple GPU (MPS) is available on this machine")
+        raise DeviceError("device", requested, Msg("allowed.no_mps"), reason=Msg("reason.no_mps"))
     return "mps"
 
 

@@ -1,7 +1,9 @@
 """Pre-flight check of a laptop before a workshop: ``workshop-kit doctor``.
 
 Reports Python, torch and kit versions, the device, memory, free disk, and for each engine whether it runs and how long
-one generation takes. Exit status 1 when something would block the workshop.
+one generation takes. Exit status 1 when something would block the workshop. The report is worded in French, English
+or Arabic (``format_report(report, lang)``, the ``doctor.*`` keys of :data:`workshop_kit.i18n.STRINGS`); its JSON
+form is in English.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
 from ._version import __version__
+from .i18n import DEFAULT_LANG, Msg, Plain, check_lang, t
 
 MIN_PYTHON = (3, 10)
 MIN_RAM_GB = 4.0
@@ -26,12 +29,23 @@ MIN_DISK_GB = 2.0
 
 @dataclass
 class Check:
+    """One line of the report. ``value`` and ``detail`` are text or a :class:`~workshop_kit.i18n.Msg`."""
+
     name: str
     ok: bool
-    value: str
-    detail: str = ""
+    value: Msg | Plain | str
+    detail: Msg | Plain | str = ""
     blocking: bool = True
     seconds: float | None = None
+
+    def words(self, lang: str = "en") -> tuple[str, str]:
+        """``value`` and ``detail`` in ``lang``."""
+        return tuple(w.render(lang) if isinstance(w, (Msg, Plain)) else str(w) for w in (self.value, self.detail))
+
+    def to_dict(self) -> dict[str, Any]:
+        value, detail = self.words("en")
+        return {"name": self.name, "ok": self.ok, "value": value, "detail": detail, "blocking": self.blocking,
+                "seconds": self.seconds}
 
 
 REPORT_FORMAT = 2
@@ -55,7 +69,7 @@ class Report:
                 "python": platform.python_version(), "python_bits": 64 if sys.maxsize > 2**32 else 32,
                 "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "slowest": {"name": slowest.name, "seconds": slowest.seconds} if slowest else None,
-                **self.facts, "checks": [asdict(c) for c in self.checks]}
+                **self.facts, "checks": [c.to_dict() for c in self.checks]}
 
 
 def laptop_supported(system: str, machine: str, python: tuple[int, int], bits: int = 64,
@@ -117,7 +131,7 @@ def run_checks(*, quick: bool = False) -> Report:
 
     py = sys.version_info
     add(Check("python", py[:2] >= MIN_PYTHON, platform.python_version(),
-              "" if py[:2] >= MIN_PYTHON else f"Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer is needed"))
+              "" if py[:2] >= MIN_PYTHON else Msg("doctor.python_old", version=f"{MIN_PYTHON[0]}.{MIN_PYTHON[1]}")))
     add(Check("workshop-kit", True, __version__))
     libc = platform.libc_ver()
     glibc = tuple(int(x) for x in libc[1].split(".")[:2]) if libc[0] == "glibc" and libc[1] else None
@@ -126,16 +140,16 @@ def run_checks(*, quick: bool = False) -> Report:
     add(Check("laptop", supported, f"{platform.system()} {platform.machine()}, Python {platform.python_version()}", why))
 
     torch_version = _version("torch")
-    add(Check("torch", torch_version is not None, torch_version or "missing",
-              "" if torch_version else "install the CPU build: pip install torch==2.13.0"))
+    add(Check("torch", torch_version is not None, torch_version or Msg("doctor.missing"),
+              "" if torch_version else Msg("doctor.install_torch", command="pip install torch==2.13.0")))
     if torch_version:
         try:
             from .device import resolve_device
 
             device = resolve_device("auto")
-            add(Check("device", True, device, "a GPU speeds up the pretrained tier" if device == "cpu" else "", blocking=False))
+            add(Check("device", True, device, Msg("doctor.gpu_helps") if device == "cpu" else "", blocking=False))
         except Exception as exc:  # a broken torch install must not stop the report
-            add(Check("device", False, "unknown", f"{type(exc).__name__}: {exc}"))
+            add(Check("device", False, Msg("doctor.unknown"), f"{type(exc).__name__}: {exc}"))
 
     try:
         import psutil
@@ -143,20 +157,21 @@ def run_checks(*, quick: bool = False) -> Report:
         ram = psutil.virtual_memory()
         total, avail = ram.total / 2**30, ram.available / 2**30
         report.facts.update(memory_gb=round(total, 2), memory_free_gb=round(avail, 2))
-        add(Check("memory", total >= MIN_RAM_GB, f"{total:.1f} GB total, {avail:.1f} GB free",
-                  "" if total >= MIN_RAM_GB else f"at least {MIN_RAM_GB:.0f} GB is needed"))
+        add(Check("memory", total >= MIN_RAM_GB, Msg("doctor.memory", total=total, free=avail),
+                  "" if total >= MIN_RAM_GB else Msg("doctor.memory_needed", n=MIN_RAM_GB)))
     except ImportError:
-        add(Check("memory", False, "unknown", "install psutil", blocking=False))
+        add(Check("memory", False, Msg("doctor.unknown"), Msg("doctor.install", command="pip install psutil"),
+                  blocking=False))
 
     free = shutil.disk_usage(os.getcwd()).free / 2**30
     report.facts.update(disk_free_gb=round(free, 2))
-    add(Check("disk", free >= MIN_DISK_GB, f"{free:.1f} GB free here",
-              "" if free >= MIN_DISK_GB else f"at least {MIN_DISK_GB:.0f} GB of free disk is needed"))
+    add(Check("disk", free >= MIN_DISK_GB, Msg("doctor.disk", free=free),
+              "" if free >= MIN_DISK_GB else Msg("doctor.disk_needed", n=MIN_DISK_GB)))
 
-    for package, why in (("gradio", "the booth"), ("pretty_midi", "music audio (its SoundFont)"), ("trimesh", "3D"),
-                         ("librosa", "audio analysis"), ("jupyterlab", "the notebooks")):
+    for package, why in (("gradio", "booth"), ("pretty_midi", "audio"), ("trimesh", "3d"),
+                         ("librosa", "analysis"), ("jupyterlab", "notebooks")):
         v = _version(package)
-        add(Check(package, v is not None, v or "missing", "" if v else f"needed for {why}"))
+        add(Check(package, v is not None, v or Msg("doctor.missing"), "" if v else Msg(f"doctor.needed_for.{why}")))
 
     try:  # the kit's own models: here, and the files those that ship were made with
         from . import shipped
@@ -166,26 +181,28 @@ def run_checks(*, quick: bool = False) -> Report:
             missing = model.missing(folder)
             changed = [] if missing or not model.is_shipped(folder) else model.verify(folder)
             ok = not missing and not changed
-            where = "shipped" if model.is_shipped(folder) else str(folder)
-            value = ("sha256 verified" if model.is_shipped(folder) else "found") if ok else \
-                ("missing" if missing else "damaged")
-            detail = f"{where}; {model.licence}" if ok else (
-                f"missing {', '.join(missing)}; {model.train_command}" if missing else
-                f"files differ from the manifest: {', '.join(changed)}; reinstall the kit")
+            where = Msg("doctor.shipped") if model.is_shipped(folder) else str(folder)
+            value = Msg("doctor.verified" if model.is_shipped(folder) else "doctor.found") if ok else \
+                Msg("doctor.missing" if missing else "doctor.damaged")
+            detail = Msg("doctor.model_here", where=where, licence=model.licence) if ok else (
+                Msg("doctor.model_missing", files=missing, command=model.train_command) if missing else
+                Msg("doctor.model_changed", files=changed))
             add(Check(f"model {model.key}", ok, value, detail))
     except Exception as exc:  # noqa: BLE001 - a broken folder must not stop the report
-        add(Check("shipped models", False, "unknown", f"{type(exc).__name__}: {exc}"))
+        add(Check("shipped models", False, Msg("doctor.unknown"), f"{type(exc).__name__}: {exc}"))
 
     try:  # the pretrained tier is optional: report what is here, never block on it
         from .pretrained import status
 
         for row in status():
-            licence = row["licence"] + ("" if row["commercial_use"] else ", non-commercial")
-            add(Check(f"model {row['key']}", row["found"], "found" if row["found"] else "not here",
-                      f"{licence}; " + (row["path"] if row["found"] else "optional: workshop-kit models fetch " + row["key"]),
-                      blocking=False))
+            licence = row["licence"] if row["commercial_use"] else \
+                Msg("doctor.non_commercial", licence=row["licence"])
+            where = row["path"] if row["found"] else \
+                Msg("doctor.optional_fetch", command=f"workshop-kit models fetch {row['key']}")
+            add(Check(f"model {row['key']}", row["found"], Msg("doctor.found" if row["found"] else "doctor.not_here"),
+                      Msg("doctor.pretrained", licence=licence, where=where), blocking=False))
     except Exception as exc:  # noqa: BLE001 - a broken cache must not stop the report
-        add(Check("pretrained models", False, "unknown", f"{type(exc).__name__}: {exc}", blocking=False))
+        add(Check("pretrained models", False, Msg("doctor.unknown"), f"{type(exc).__name__}: {exc}", blocking=False))
 
     if torch_version:  # the slow engines: say what they would cost here before anyone waits for them
         from .registry import ENGINES
@@ -196,11 +213,11 @@ def run_checks(*, quick: bool = False) -> Report:
             try:
                 minutes = engine.estimate_seconds("auto") / 60
                 add(Check(f"{engine.name} time", True,
-                          f"about {minutes:.0f} min per result" if minutes >= 1 else "under a minute",
-                          "practical at the booth" if minutes <= 2 else "too slow for the booth on this machine: GPU only",
-                          blocking=False))
+                          Msg("doctor.minutes", n=minutes) if minutes >= 1 else Msg("doctor.under_a_minute"),
+                          Msg("doctor.booth_ok" if minutes <= 2 else "doctor.booth_too_slow"), blocking=False))
             except Exception as exc:  # noqa: BLE001 - an estimate must never stop the report
-                add(Check(f"{engine.name} time", False, "unknown", f"{type(exc).__name__}: {exc}", blocking=False))
+                add(Check(f"{engine.name} time", False, Msg("doctor.unknown"), f"{type(exc).__name__}: {exc}",
+                          blocking=False))
 
     from .registry import MODALITIES
 
@@ -209,7 +226,7 @@ def run_checks(*, quick: bool = False) -> Report:
             label = f"{engine.modality}/{engine.name}"
             state = engine.ready()
             if not state:
-                add(Check(label, False, "not ready", state.reason))
+                add(Check(label, False, Msg("doctor.not_ready"), Plain(state.reason, state.reason_fr or None)))
                 continue
             try:
                 start = time.perf_counter()
@@ -219,25 +236,28 @@ def run_checks(*, quick: bool = False) -> Report:
                 result = engine.generate(seed=1, **options)  # another seed: nothing cached from the first call
                 seconds = time.perf_counter() - start
                 result.save(os.path.join(tmp, "check" + MODALITIES[engine.modality].formats()[0]))
-                add(Check(label, True, f"{seconds:.2f} s", f"first call {first:.2f} s with loading", seconds=round(seconds, 3)))
+                add(Check(label, True, Msg("doctor.seconds", n=seconds), Msg("doctor.first_call", n=first),
+                          seconds=round(seconds, 3)))
             except Exception as exc:  # the doctor reports every failure and goes on
-                add(Check(label, False, "fails", f"{type(exc).__name__}: {exc}"))
+                add(Check(label, False, Msg("doctor.fails"), f"{type(exc).__name__}: {exc}"))
     return report
 
 
-def format_report(report: Report) -> str:
+def format_report(report: Report, lang: str = DEFAULT_LANG) -> str:
+    """The report as lines of text in ``lang`` (``"fr"``, ``"en"`` or ``"ar"``)."""
+    lang = check_lang(lang)
     width = max(len(c.name) for c in report.checks)
-    lines = ["workshop-kit doctor — vérification avant l'atelier / pre-flight check", ""]
+    lines = [t("doctor.title", lang), ""]
     for c in report.checks:
         mark = "OK " if c.ok else ("!! " if c.blocking else "-- ")
-        lines.append(f"  {mark}{c.name.ljust(width)}  {c.value}" + (f"   ({c.detail})" if c.detail else ""))
+        value, detail = c.words(lang)
+        lines.append(f"  {mark}{c.name.ljust(width)}  {value}" + (f"   ({detail})" if detail else ""))
     lines.append("")
-    lines.append("Prêt pour l'atelier. / Ready for the workshop." if report.ok
-                 else "Quelque chose bloque l'atelier (!!). / Something blocks the workshop (!!).")
+    lines.append(t("doctor.ready" if report.ok else "doctor.blocked", lang))
     return "\n".join(lines)
 
 
-def main(*, as_json: bool = False, quick: bool = False) -> int:
+def main(*, as_json: bool = False, quick: bool = False, lang: str = DEFAULT_LANG) -> int:
     report = run_checks(quick=quick)
-    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else format_report(report))
+    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else format_report(report, lang))
     return 0 if report.ok else 1

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import OutputPathError
+from .i18n import Msg
 
 SIDECAR_SUFFIX = ".json"
 CACHE_ENV = "WORKSHOP_KIT_CACHE_DIR"
@@ -43,23 +44,26 @@ def check_output_path(path: str | os.PathLike, formats: Iterable[str], name: str
     """
     formats = sorted(formats)
     if not isinstance(path, (str, os.PathLike)) or str(path).strip() == "":
-        raise OutputPathError(name, path, "a file path ending in " + ", ".join(formats))
+        raise OutputPathError(name, path, Msg("allowed.path_ending", formats=list(formats)))
     path = Path(path).expanduser()
     suffix = path.suffix.lower()
     if suffix not in formats:
-        raise OutputPathError(name, str(path), ", ".join(formats), reason=f"unknown file extension {suffix or '(none)'!r}")
+        raise OutputPathError(name, str(path), list(formats),
+                              reason=Msg("reason.unknown_extension",
+                                         ext=repr(suffix) if suffix else Msg("word.no_extension")))
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputPathError(name, str(path), "a path in an existing folder", reason=f"folder {str(folder)!r} does not exist")
+        raise OutputPathError(name, str(path), Msg("allowed.existing_folder_path"),
+                              reason=Msg("reason.folder_missing", folder=str(folder)))
     if path.is_dir():
-        raise OutputPathError(name, str(path), "a file path, not a folder", reason="this is a folder")
+        raise OutputPathError(name, str(path), Msg("allowed.file_not_folder"), reason=Msg("reason.is_folder"))
     try:  # os.access says yes to root on read-only mounts: try for real
         fd, probe = tempfile.mkstemp(dir=folder, prefix=".workshop-kit-probe-")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise OutputPathError(name, str(path), "a path in a folder you can write to",
-                              reason=f"folder {str(folder)!r} cannot be written to ({exc.strerror})") from None
+        raise OutputPathError(name, str(path), Msg("allowed.writable_folder"),
+                              reason=Msg("reason.folder_readonly", folder=str(folder), why=exc.strerror)) from None
     return path
 
 
@@ -101,8 +105,8 @@ def replace_block(path: str | os.PathLike, start: str, end: str, text: str) -> P
     content = path.read_text(encoding="utf-8")
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     if not pattern.search(content):
-        raise OutputPathError("readme", str(path), f"a file with a {start} … {end} block",
-                              reason=f"no {start} … {end} block to rewrite")
+        raise OutputPathError("readme", str(path), Msg("allowed.readme_block", start=start, end=end),
+                              reason=Msg("reason.no_readme_block", start=start, end=end))
     new = pattern.sub(lambda _m: f"{start}\n{text}\n{end}", content)
     with atomic_path(path) as tmp:
         tmp.write_text(new, encoding="utf-8")

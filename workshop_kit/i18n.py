@@ -1,23 +1,41 @@
-"""User-interface wording in French (the default), English and Arabic: the one place for what the booth says.
+"""Every word a user sees, in French (the default), English and Arabic: one table, one lookup.
 
-Every string the booth shows comes from :data:`STRINGS` through :func:`t`; the names of cities, palettes, scales,
-rhythms, styles and vessels come from the ``label`` dictionaries of the package's own presets, read with
-:func:`label_of`.
+:data:`STRINGS` maps a key (``"tab.music"``, ``"error.parameter"``, ``"printability.thin_wall"`` …) to its wording
+in each of :data:`LANGS`. The table is written by subject in :mod:`workshop_kit.words` (the booth, errors, reports,
+figures) and gathered here; :func:`t` looks a key up. A wording may hold ``{fields}`` (``str.format`` syntax, with
+format specs such as ``{seconds:.1f}``), filled by :func:`t`'s keywords or by a :class:`Msg`, a key and its values
+kept together until the language is known — the way an error carries its sentence in every language.
 
->>> from workshop_kit.i18n import t
+The names of cities, palettes, scales, rhythms, styles and vessels come from the ``label`` dictionaries of the
+package's own presets, read with :func:`label_of`.
+
+In Arabic, a value that holds Latin letters or digits (a file name, ``seed=-1``, a list of option names) is set in a
+left-to-right isolate (U+2066 … U+2069), so that it reads in order inside the right-to-left sentence; numbers keep the
+digits 0–9, as they are written in Morocco, and units are written in Arabic (مم، ث).
+
+>>> from workshop_kit.i18n import Msg, t
 >>> t("tab.music", "fr"), t("tab.music", "en")
 ('Musique', 'Music')
+>>> Msg("allowed.int_range", low=1, high=16).render("fr")
+'un nombre entier de 1 à 16'
 """
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Mapping
+from typing import Any
 
-from .validation import check_choice
+from .words.booth import BOOTH
+from .words.common import COMMON
+from .words.errors import ERRORS
+from .words.figures import FIGURES
+from .words.reports import REPORTS
 
 __all__ = [
-    "LANGS", "DEFAULT_LANG", "LANG_NAMES", "RTL_LANGS", "STRINGS",
-    "check_lang", "is_rtl", "label_of", "option_label", "t",
+    "LANGS", "DEFAULT_LANG", "LANG_NAMES", "RTL_LANGS", "STRINGS", "Msg", "Plain",
+    "check_lang", "is_rtl", "label_of", "option_label", "recognise", "t", "text_of",
 ]
 
 LANGS: tuple[str, ...] = ("fr", "en", "ar")
@@ -30,247 +48,19 @@ LANG_NAMES: dict[str, str] = {"fr": "Français", "en": "English", "ar": "الع�
 
 RTL_LANGS: frozenset[str] = frozenset({"ar"})
 
-STRINGS: dict[str, dict[str, str]] = {
-    # The page
-    "app.title": {
-        "fr": "Atelier IA — musique, image et 3D du Maroc",
-        "en": "AI workshop — music, images and 3D from Morocco",
-        "ar": "ورشة الذكاء الاصطناعي — موسيقى وصور ومجسمات من المغرب",
-    },
-    "app.intro": {
-        "fr": ("Touchez une ville (elle règle les trois onglets), puis créez. Chaque création porte une graine : "
-               "notez-la pour la refaire à l'identique."),
-        "en": ("Tap a city (it sets all three tabs), then create. Every piece has a seed: note it down to make the "
-               "very same piece again."),
-        "ar": "اختر مدينة (تضبط التبويبات الثلاثة) ثم أبدع. لكل عمل بذرة: احتفظ بها لتعيد صنع العمل نفسه.",
-    },
-    "lang.label": {"fr": "Langue", "en": "Language", "ar": "اللغة"},
-    "city.label": {"fr": "Ville", "en": "City", "ar": "المدينة"},
-    # Tabs
-    "tab.music": {"fr": "Musique", "en": "Music", "ar": "موسيقى"},
-    "tab.image": {"fr": "Image", "en": "Image", "ar": "صورة"},
-    "tab.mesh": {"fr": "3D", "en": "3D", "ar": "ثلاثي الأبعاد"},
-    # Shared fields
-    "seed.label": {"fr": "Graine", "en": "Seed", "ar": "البذرة"},
-    "seed.info": {
-        "fr": "Vide : au hasard. Un nombre : le même résultat.",
-        "en": "Empty: random. A number: the same result.",
-        "ar": "فارغة: عشوائية. عدد: النتيجة نفسها.",
-    },
-    "seed.placeholder": {"fr": "au hasard", "en": "random", "ar": "عشوائية"},
-    "seed.used": {"fr": "Graine utilisée", "en": "Seed used", "ar": "البذرة المستعملة"},
-    "field.palette": {"fr": "Palette de couleurs", "en": "Colour palette", "ar": "لوحة الألوان"},
-    "engine.label": {"fr": "Moteur", "en": "Engine", "ar": "المحرك"},
-    "field.palette.none": {"fr": "Au hasard (selon la graine)", "en": "Any (drawn from the seed)",
-                           "ar": "عشوائية (حسب البذرة)"},
-    "choice.none": {"fr": "Aucun", "en": "None", "ar": "لا شيء"},
-    "field.prompt": {
-        "fr": "Décrivez ce que vous voulez (en anglais de préférence)",
-        "en": "Describe what you want",
-        "ar": "صف ما تريد (بالإنجليزية إن أمكن)",
-    },
-    # Music
-    "field.scale": {"fr": "Gamme ou maqâm", "en": "Scale or maqam", "ar": "السلم أو المقام"},
-    "field.rhythm": {"fr": "Rythme", "en": "Rhythm", "ar": "الإيقاع"},
-    "field.tempo": {"fr": "Tempo (battements/min)", "en": "Tempo (beats/min)", "ar": "السرعة (نبضة/دقيقة)"},
-    "field.bars": {"fr": "Nombre de mesures", "en": "Number of bars", "ar": "عدد المقاييس"},
-    "field.temperature": {"fr": "Audace (température)", "en": "Boldness (temperature)",
-                          "ar": "الجرأة (درجة الحرارة)"},
-    "field.temperature.info": {
-        "fr": "Basse : sage et répétitif. Haute : plus surprenant.",
-        "en": "Low: safe and repetitive. High: more surprising.",
-        "ar": "منخفضة: هادئ ومتكرر. مرتفعة: أكثر مفاجأة.",
-    },
-    "music.button": {"fr": "Composer", "en": "Compose", "ar": "ألّف"},
-    "music.audio": {"fr": "Écouter", "en": "Listen", "ar": "استمع"},
-    "music.roll": {"fr": "Piano roll : chaque note, une couleur par instrument",
-                   "en": "Piano roll: every note, one colour per instrument",
-                   "ar": "لفافة البيانو: كل نغمة، ولون لكل آلة"},
-    "music.spectrogram": {"fr": "Spectrogramme : le son en couleurs (grave en bas, aigu en haut)",
-                          "en": "Spectrogram: the sound in colours (low at the bottom, high at the top)",
-                          "ar": "المخطط الطيفي: الصوت بالألوان (الغليظ في الأسفل والحاد في الأعلى)"},
-    "music.summary": {"fr": "Ce que la machine entend", "en": "What the machine hears", "ar": "ما تسمعه الآلة"},
-    "music.files": {"fr": "À emporter : WAV et MIDI", "en": "Take it home: WAV and MIDI",
-                    "ar": "خذه معك: WAV و MIDI"},
-    "analyse.title": {"fr": "Analysez votre propre son", "en": "Analyse your own sound", "ar": "حلّل صوتك الخاص"},
-    "analyse.input": {
-        "fr": "Votre son : WAV, FLAC, OGG ou MP3, 20 Mo et 60 secondes au plus",
-        "en": "Your sound: WAV, FLAC, OGG or MP3, at most 20 MB and 60 seconds",
-        "ar": "صوتك: WAV أو FLAC أو OGG أو MP3، بحد أقصى 20 ميغابايت و60 ثانية",
-    },
-    "analyse.empty": {
-        "fr": "Déposez d'abord un fichier son (ou enregistrez-vous).",
-        "en": "Upload a sound file first (or record yourself).",
-        "ar": "ارفع ملفًا صوتيًا أولًا (أو سجّل صوتك).",
-    },
-    # Image
-    "field.style": {"fr": "Style", "en": "Style", "ar": "الأسلوب"},
-    "field.motif": {"fr": "Famille de motifs", "en": "Motif family", "ar": "عائلة الزخرفة"},
-    "field.size": {"fr": "Taille (pixels)", "en": "Size (pixels)", "ar": "الحجم (بكسل)"},
-    "image.button": {"fr": "Créer l'image", "en": "Make the picture", "ar": "اصنع الصورة"},
-    "image.output": {"fr": "Votre image", "en": "Your picture", "ar": "صورتك"},
-    "image.filmstrip": {"fr": "Du bruit au motif : les étapes du débruitage",
-                        "en": "From noise to motif: the denoising steps",
-                        "ar": "من الضجيج إلى الزخرفة: مراحل إزالة الضجيج"},
-    "image.notes": {"fr": "À savoir", "en": "Good to know", "ar": "للعلم"},
-    "image.withheld": {
-        "fr": "Le filtre de sécurité a retenu cette image. Essayez une autre description ou une autre graine.",
-        "en": "The safety filter withheld this picture. Try another description or another seed.",
-        "ar": "حجب مرشح الأمان هذه الصورة. جرّب وصفًا آخر أو بذرة أخرى.",
-    },
-    "image.files": {"fr": "À emporter : PNG", "en": "Take it home: PNG", "ar": "خذها معك: PNG"},
-    # 3D
-    "mesh.engine": {"fr": "Objet", "en": "Object", "ar": "القطعة"},
-    "field.preset": {"fr": "Forme du vase", "en": "Pot shape", "ar": "شكل الإناء"},
-    "field.band_motif": {"fr": "Bande décorée en relief", "en": "Embossed band", "ar": "شريط مزخرف بارز"},
-    "field.band_motif.none": {"fr": "Aucune (vase lisse)", "en": "None (smooth pot)", "ar": "بدون (إناء أملس)"},
-    "field.mesh.motif": {"fr": "Motif", "en": "Motif", "ar": "الزخرفة"},
-    "field.picture": {
-        "fr": "Ou votre image à sculpter : PNG, JPEG ou WebP, 20 Mo au plus",
-        "en": "Or your own picture to carve: PNG, JPEG or WebP, at most 20 MB",
-        "ar": "أو صورتك للنحت: PNG أو JPEG أو WebP، بحد أقصى 20 ميغابايت",
-    },
-    "field.preset_b": {"fr": "Second vase", "en": "Second pot", "ar": "الإناء الثاني"},
-    "field.mix": {"fr": "Mélange : 0 le premier vase, 1 le second", "en": "Blend: 0 the first pot, 1 the second",
-                 "ar": "المزج: 0 الإناء الأول، 1 الثاني"},
-    "field.size_mm": {"fr": "Taille (mm) : hauteur, ou largeur d'un relief ou d'un carreau",
-                  "en": "Size (mm): height, or width of a relief or a tile",
-                  "ar": "المقاس (مم): الارتفاع، أو عرض النقش أو البلاطة"},
-    "field.glaze": {"fr": "Émail (couleurs)", "en": "Glaze (colours)", "ar": "الطلاء (الألوان)"},
-    "mesh.button": {"fr": "Créer l'objet", "en": "Make the object", "ar": "اصنع القطعة"},
-    "mesh.output": {"fr": "Vue 3D (faites-la tourner)", "en": "3D view (spin it around)",
-                    "ar": "عرض ثلاثي الأبعاد (أدِره)"},
-    "mesh.preview": {"fr": "Aperçu", "en": "Preview", "ar": "معاينة"},
-    "mesh.verdict": {"fr": "Impression 3D", "en": "3D printing", "ar": "الطباعة ثلاثية الأبعاد"},
-    "mesh.ready": {"fr": "prêt à imprimer", "en": "ready to print", "ar": "جاهز للطباعة"},
-    "mesh.to_fix": {"fr": "à corriger", "en": "to fix", "ar": "يحتاج إلى تصحيح"},
-    "mesh.files": {"fr": "À emporter : GLB et STL (impression 3D)", "en": "Take it home: GLB and STL (3D printing)",
-                   "ar": "خذها معك: GLB و STL (طباعة ثلاثية الأبعاد)"},
-    "mesh.estimate": {"fr": "environ {n} s par objet", "en": "about {n} s per object", "ar": "حوالي {n} ث لكل قطعة"},
-    # Engines, their tiers and licences
-    "engine.rules": {"fr": "Règles de composition", "en": "Composition rules", "ar": "قواعد التأليف"},
-    "engine.melody-model": {"fr": "Modèle de mélodies (appris)", "en": "Melody model (learnt)",
-                            "ar": "نموذج الألحان (متعلَّم)"},
-    "engine.musicgen": {"fr": "MusicGen (texte → musique)", "en": "MusicGen (text → music)",
-                        "ar": "MusicGen (نص ← موسيقى)"},
-    "engine.cppn": {"fr": "Art génératif (CPPN)", "en": "Generative art (CPPN)", "ar": "فن توليدي (CPPN)"},
-    "engine.motifs": {"fr": "Motifs exacts", "en": "Exact motifs", "ar": "زخارف دقيقة"},
-    "engine.motif-diffusion": {"fr": "Diffusion de motifs (appris)", "en": "Motif diffusion (learnt)",
-                               "ar": "انتشار الزخارف (متعلَّم)"},
-    "engine.sd-turbo": {"fr": "SD-Turbo (texte → image)", "en": "SD-Turbo (text → picture)",
-                        "ar": "SD-Turbo (نص ← صورة)"},
-    "engine.lathe": {"fr": "Poterie tournée", "en": "Turned pottery", "ar": "فخار مخروط"},
-    "engine.lantern": {"fr": "Lanterne ajourée", "en": "Pierced lantern", "ar": "فانوس مثقوب"},
-    "engine.relief": {"fr": "Bas-relief", "en": "Bas-relief", "ar": "نقش بارز"},
-    "engine.tiles": {"fr": "Carreaux de zellige", "en": "Zellige tiles", "ar": "قطع الزليج"},
-    "engine.shape-space": {"fr": "Mélange de deux vases (appris)", "en": "Blend of two pots (learnt)",
-                           "ar": "مزج إناءين (متعلَّم)"},
-    "engine.shap-e": {"fr": "Shap-E (texte → 3D)", "en": "Shap-E (text → 3D)", "ar": "Shap-E (نص ← مجسم)"},
-    "tier.embedded": {"fr": "intégré", "en": "embedded", "ar": "مدمج"},
-    "tier.pretrained": {"fr": "pré-entraîné", "en": "pretrained", "ar": "مدرَّب مسبقًا"},
-    "licence.non_commercial": {"fr": "usage non commercial", "en": "non-commercial use",
-                               "ar": "للاستعمال غير التجاري"},
-    # About
-    "about.title": {"fr": "À propos", "en": "About", "ar": "حول"},
-    "about.engines": {"fr": "Moteurs de cette borne", "en": "Engines on this booth", "ar": "محركات هذا الكشك"},
-    "about.tiers": {
-        "fr": ("*Intégré* : petit modèle ou algorithme livré avec le kit, entraîné par lui, sans téléchargement. "
-               "*Pré-entraîné* : modèle ouvert connu, utilisé seulement si ses poids sont sur cette machine."),
-        "en": ("*Embedded*: a small model or algorithm shipped with the kit and trained by it, nothing to download. "
-               "*Pretrained*: a well-known open model, used only when its weights are on this machine."),
-        "ar": ("*مدمج*: نموذج صغير أو خوارزمية مرفقة بالطقم ومدرَّبة به، دون تنزيل. "
-               "*مدرَّب مسبقًا*: نموذج مفتوح معروف، لا يُستعمل إلا إذا كانت أوزانه على هذا الجهاز."),
-    },
-    "about.models": {"fr": "Modèles pré-entraînés connus du kit", "en": "Pretrained models the kit knows",
-                     "ar": "النماذج المدرَّبة مسبقًا التي يعرفها الطقم"},
-    "about.model": {"fr": "Modèle", "en": "Model", "ar": "النموذج"},
-    "about.licence": {"fr": "Licence", "en": "Licence", "ar": "الترخيص"},
-    "about.commercial": {"fr": "Usage commercial", "en": "Commercial use", "ar": "الاستعمال التجاري"},
-    "about.here": {"fr": "Sur cette machine", "en": "On this machine", "ar": "على هذا الجهاز"},
-    "about.yes": {"fr": "oui", "en": "yes", "ar": "نعم"},
-    "about.no": {"fr": "non", "en": "no", "ar": "لا"},
-    "about.offline": {
-        "fr": "Tout est calculé sur cet ordinateur, hors ligne : rien de ce que vous créez ne part sur internet.",
-        "en": "Everything is computed on this computer, offline: nothing you make goes to the internet.",
-        "ar": "كل شيء يُحسب على هذا الحاسوب دون اتصال: لا شيء مما تصنعه يُرسل إلى الإنترنت.",
-    },
-    # Names of engine options whose engine carries no label in these languages (others show the engine's label)
-    "style.flow": {"fr": "Formes fluides", "en": "Flowing shapes", "ar": "أشكال منسابة"},
-    "style.rosette": {"fr": "Rosace de zellige", "en": "Zellige rosette", "ar": "نجمة الزليج"},
-    "style.tile": {"fr": "Carreau qui se répète", "en": "Repeating tile", "ar": "بلاطة متكررة"},
-    # The visitor page
-    "visitor.title": {"fr": "Créez avec l'IA : la musique, l'image et l'objet de votre ville",
-                      "en": "Create with AI: the music, picture and object of your city",
-                      "ar": "أبدع مع الذكاء الاصطناعي: موسيقى مدينتك وصورتها وقطعتها"},
-    "visitor.intro": {"fr": "Touchez une ville : en quelques secondes, un morceau, une image et un objet 3D rien que pour vous.",
-                      "en": "Tap a city: in a few seconds, a piece of music, a picture and a 3D object just for you.",
-                      "ar": "المس مدينة: في ثوانٍ قليلة، مقطوعة موسيقية وصورة وقطعة ثلاثية الأبعاد لك وحدك."},
-    "visitor.music": {"fr": "La musique", "en": "The music", "ar": "الموسيقى"},
-    "visitor.picture": {"fr": "L'image", "en": "The picture", "ar": "الصورة"},
-    "visitor.object": {"fr": "L'objet 3D", "en": "The 3D object", "ar": "القطعة ثلاثية الأبعاد"},
-    "visitor.turn": {"fr": "Faites-le tourner du doigt", "en": "Turn it with your finger", "ar": "أدِرها بإصبعك"},
-    "visitor.again": {"fr": "Une autre !", "en": "Another one!", "ar": "واحدة أخرى!"},
-    "visitor.gallery": {"fr": "Montrer ma création dans la galerie de la journée",
-                        "en": "Show my creation in the day's gallery", "ar": "اعرض إبداعي في معرض اليوم"},
-    "visitor.made": {"fr": "Votre création (graine {seed}). Scannez le code pour l'emporter.",
-                     "en": "Your creation (seed {seed}). Scan the code to take it home.",
-                     "ar": "إبداعك (البذرة {seed}). امسح الرمز لتأخذه معك."},
-    "visitor.take.empty": {"fr": "Touchez une ville pour créer, puis emportez tout sur votre téléphone.",
-                           "en": "Tap a city to create, then take it all home on your phone.",
-                           "ar": "المس مدينة لتبدع، ثم خذ كل شيء معك على هاتفك."},
-    "visitor.take.scan": {"fr": "Scannez avec votre téléphone (réseau du stand) :",
-                          "en": "Scan with your phone (the booth's network):",
-                          "ar": "امسح بهاتفك (شبكة الجناح):"},
-    "visitor.busy": {"fr": "Beaucoup de monde en ce moment : réessayez dans quelques secondes.",
-                     "en": "Many people right now: try again in a few seconds.",
-                     "ar": "الإقبال كبير الآن: أعد المحاولة بعد ثوانٍ."},
-    "visitor.busy.title": {"fr": "Un instant", "en": "One moment", "ar": "لحظة من فضلك"},
-    "lang.name": {"fr": "Français", "en": "English", "ar": "العربية"},
-    # The take-home page (a visitor's phone)
-    "take.title": {"fr": "Votre création — {city}", "en": "Your creation — {city}", "ar": "إبداعك — {city}"},
-    "take.code": {"fr": "Code :", "en": "Code:", "ar": "الرمز:"},
-    "take.picture": {"fr": "Votre image", "en": "Your picture", "ar": "صورتك"},
-    "take.kind.audio": {"fr": "La musique (WAV)", "en": "The music (WAV)", "ar": "الموسيقى (WAV)"},
-    "take.kind.midi": {"fr": "La partition (MIDI)", "en": "The score (MIDI)", "ar": "المدوّنة (MIDI)"},
-    "take.kind.picture": {"fr": "L'image (PNG)", "en": "The picture (PNG)", "ar": "الصورة (PNG)"},
-    "take.kind.object": {"fr": "L'objet 3D (GLB, à voir)", "en": "The 3D object (GLB, to look at)",
-                         "ar": "القطعة ثلاثية الأبعاد (GLB للعرض)"},
-    "take.kind.print": {"fr": "L'objet à imprimer (STL)", "en": "The object to print (STL)",
-                        "ar": "القطعة للطباعة (STL)"},
-    "take.kind.file": {"fr": "Fichier", "en": "File", "ar": "ملف"},
-    "take.about": {"fr": "Fait sur le stand, hors ligne, par les moteurs du kit :",
-                   "en": "Made at the booth, offline, by the kit's engines:",
-                   "ar": "صُنع في الجناح دون إنترنت بمحركات الطقم:"},
-    "take.seed": {"fr": "graine", "en": "seed", "ar": "البذرة"},
-    "take.licence.kit": {"fr": "licence MIT (workshop-kit)", "en": "MIT licence (workshop-kit)",
-                         "ar": "ترخيص MIT (workshop-kit)"},
-    "take.expires": {"fr": "Ces fichiers restent disponibles environ une heure : téléchargez-les maintenant.",
-                     "en": "These files stay available for about an hour: download them now.",
-                     "ar": "تبقى هذه الملفات متاحة لمدة ساعة تقريبًا: حمّلها الآن."},
-    "take.missing.title": {"fr": "Code inconnu ou expiré", "en": "Unknown or expired code",
-                           "ar": "رمز غير معروف أو منتهي الصلاحية"},
-    "take.missing": {"fr": "Ce code n'existe pas, ou ses fichiers ont été effacés. Créez-en un nouveau au stand.",
-                     "en": "This code does not exist, or its files were removed. Make a new one at the booth.",
-                     "ar": "هذا الرمز غير موجود أو حُذفت ملفاته. اصنع واحدًا جديدًا في الجناح."},
-    # Refusals of the booth's door
-    "guard.no_upload": {"fr": "Cette page ne reçoit pas de fichiers.", "en": "This page takes no files.",
-                        "ar": "هذه الصفحة لا تستقبل ملفات."},
-    "guard.too_big": {"fr": "Fichier trop gros : {mb} Mo au plus.", "en": "File too big: at most {mb} MB.",
-                      "ar": "الملف كبير جدًا: {mb} ميغابايت على الأكثر."},
-    "guard.quota": {"fr": "Trop de fichiers envoyés : attendez quelques minutes.",
-                    "en": "Too many files sent: wait a few minutes.",
-                    "ar": "أرسلت ملفات كثيرة: انتظر بضع دقائق."},
-    "guard.body": {"fr": "Demande trop longue.", "en": "Request too long.", "ar": "الطلب طويل جدًا."},
-    "guard.file": {"fr": "Ce fichier n'a pas été envoyé à ce stand.", "en": "This file was not sent to this booth.",
-                   "ar": "لم يُرسل هذا الملف إلى هذا الجناح."},
-    # Errors
-    "error.title": {"fr": "Réglage refusé", "en": "Setting not accepted", "ar": "إعداد غير مقبول"},
-    "error.unexpected": {
-        "fr": "Un problème est survenu. Réessayez, ou changez de graine.",
-        "en": "Something went wrong. Try again, or change the seed.",
-        "ar": "حدث خطأ. أعد المحاولة أو غيّر البذرة.",
-    },
-}
+
+def _gather(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for table in tables:
+        for key, entry in table.items():
+            if key in out:
+                raise ValueError(f"the wording key {key!r} is written twice")
+            out[key] = dict(entry)
+    return out
+
+
+STRINGS: dict[str, dict[str, str]] = _gather(COMMON, BOOTH, ERRORS, REPORTS, FIGURES)
+"""Every key with its wording in each language (see :mod:`workshop_kit.words`)."""
 
 
 def check_lang(lang: str) -> str:
@@ -291,6 +81,10 @@ def check_lang(lang: str) -> str:
     workshop_kit.errors.ParameterError
         If ``lang`` is not one of :data:`LANGS`.
     """
+    if lang in LANGS:
+        return lang
+    from .validation import check_choice
+
     return check_choice("lang", lang, LANGS)
 
 
@@ -299,8 +93,14 @@ def is_rtl(lang: str) -> bool:
     return check_lang(lang) in RTL_LANGS
 
 
-def t(key: str, lang: str = DEFAULT_LANG) -> str:
-    """Return the wording of ``key`` in ``lang``.
+def text_of(key: str, lang: str = DEFAULT_LANG) -> str:
+    """The raw wording of ``key`` in ``lang`` (its ``{fields}`` unfilled); French when ``lang`` has none."""
+    entry = STRINGS[key]
+    return entry.get(check_lang(lang)) or entry[DEFAULT_LANG]
+
+
+def t(key: str, lang: str = DEFAULT_LANG, /, **values: Any) -> str:
+    """Return the wording of ``key`` in ``lang``, its fields filled with ``values``.
 
     Parameters
     ----------
@@ -308,6 +108,9 @@ def t(key: str, lang: str = DEFAULT_LANG) -> str:
         A key of :data:`STRINGS`, such as ``"tab.music"``.
     lang : str, default "fr"
         One of :data:`LANGS`.
+    **values
+        The values of the wording's ``{fields}``: numbers, text, lists (joined as a list is in ``lang``) or
+        :class:`Msg` (worded in ``lang`` too). Without values the wording is returned as it is written.
 
     Returns
     -------
@@ -317,7 +120,7 @@ def t(key: str, lang: str = DEFAULT_LANG) -> str:
     Raises
     ------
     KeyError
-        If ``key`` is not in :data:`STRINGS`.
+        If ``key`` is not in :data:`STRINGS`, or a field has no value.
     workshop_kit.errors.ParameterError
         If ``lang`` is not one of :data:`LANGS`.
 
@@ -325,9 +128,196 @@ def t(key: str, lang: str = DEFAULT_LANG) -> str:
     --------
     >>> t("tab.image", "ar")
     'صورة'
+    >>> t("mesh.estimate", "en", n=40)
+    'about 40 s per object'
     """
-    entry = STRINGS[key]
-    return entry.get(check_lang(lang)) or entry[DEFAULT_LANG]
+    if not values:
+        return text_of(key, lang)
+    return Msg(key, **values).render(lang)
+
+
+# ------------------------------------------------------------------------------------------------ messages
+
+
+_LTR = re.compile(r"[0-9A-Za-z\u00C0-\u024F]")
+_ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+LRI, PDI = "\u2066", "\u2069"
+
+
+def _isolate(text: str, lang: str) -> str:
+    """``text`` set left to right inside a right-to-left sentence, when it holds Latin letters or digits."""
+    if lang in RTL_LANGS and _LTR.search(text) and not _ARABIC.search(text):
+        return f"{LRI}{text}{PDI}"
+    return text
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` whose fields are worded in one language: :class:`Msg` rendered, lists joined, Latin isolated."""
+
+    def __init__(self, lang: str):
+        super().__init__()
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, Msg):
+            return value.render(self.lang)
+        if isinstance(value, Plain):
+            return _isolate(value.render(self.lang), self.lang)
+        if isinstance(value, (list, tuple)):  # "{items:;}" joins with semicolons
+            sep = text_of("list.sep.strong" if format_spec == ";" else "list.sep", self.lang)
+            items = [v.render(self.lang) if isinstance(v, (Msg, Plain)) else _isolate(str(v), self.lang)
+                     for v in value]
+            return sep.join(items)
+        return _isolate(_format_value(value, format_spec, self.lang), self.lang)
+
+
+def _format_value(value: Any, spec: str, lang: str) -> str:
+    """``format(value, spec)``; a number given as text (a recognised wording's field) is read back as a number first.
+
+    French groups thousands with a narrow no-break space where the spec asks for groups (``{n:,}``).
+    """
+    if isinstance(value, str) and spec:
+        for cast in (int, float):
+            try:
+                value = cast(value)
+                break
+            except ValueError:
+                continue
+        else:
+            return value
+    text = format(value, spec)
+    return text.replace(",", "\u202f") if lang == "fr" and "," in spec else text
+
+
+class Msg:
+    """A key of :data:`STRINGS` with the values of its fields: a sentence that can be said in every language.
+
+    ``str(msg)`` is the English wording; ``msg.render(lang)`` the wording in ``lang``. Values may be numbers,
+    text, lists, or other :class:`Msg` (rendered in the same language).
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`STRINGS`.
+    **values
+        The values of its fields.
+
+    Raises
+    ------
+    KeyError
+        If ``key`` is not in :data:`STRINGS`.
+
+    Examples
+    --------
+    >>> m = Msg("reason.file_empty")
+    >>> str(m), m.render("fr")
+    ('the file is empty', 'le fichier est vide')
+    """
+
+    __slots__ = ("key", "values")
+
+    def __init__(self, key: str, /, **values: Any):
+        if key not in STRINGS:
+            raise KeyError(f"no wording for {key!r} in workshop_kit.i18n.STRINGS")
+        self.key = key
+        self.values = values
+
+    def render(self, lang: str = DEFAULT_LANG) -> str:
+        """The wording in ``lang`` (one of :data:`LANGS`)."""
+        lang = check_lang(lang)
+        return _Formatter(lang).vformat(text_of(self.key, lang), (), self.values)
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+    def __repr__(self) -> str:
+        values = "".join(f", {k}={v!r}" for k, v in self.values.items())
+        return f"Msg({self.key!r}{values})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Msg) and (self.key, self.values) == (other.key, other.values)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+class Plain:
+    """Text given as it is, per language, for callers that word it themselves: English, else French for ``"fr"``.
+
+    Arabic falls back to the English text (a caller that gives no Arabic has not worded it); prefer a :class:`Msg`.
+    """
+
+    __slots__ = ("by_lang",)
+
+    def __init__(self, en: str, fr: str | None = None, ar: str | None = None):
+        self.by_lang = {"en": en, "fr": fr or en, "ar": ar or en}
+
+    def render(self, lang: str = DEFAULT_LANG) -> str:
+        return self.by_lang.get(lang, self.by_lang["en"])
+
+    def __str__(self) -> str:
+        return self.by_lang["en"]
+
+    def __repr__(self) -> str:
+        return f"Plain({self.by_lang['en']!r})"
+
+
+_RECOGNISED_PREFIXES = ("allowed.", "reason.", "word.")
+_patterns: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = []
+
+
+def _compile_patterns() -> list[tuple[re.Pattern[str], str, tuple[str, ...]]]:
+    if not _patterns:
+        found = []
+        for key, entry in STRINGS.items():
+            if not key.startswith(_RECOGNISED_PREFIXES):
+                continue
+            english = entry["en"]
+            pattern, fields, literal = "", [], 0
+            for text, field, _spec, _conv in string.Formatter().parse(english):
+                pattern += re.escape(text)
+                literal += len(text)
+                if field is not None:
+                    group = f"f{len(fields)}"
+                    pattern += f"(?P<{group}>.+?)"
+                    fields.append(field)
+            found.append((literal, re.compile(f"^{pattern}$", re.DOTALL), key, tuple(fields)))
+        found.sort(key=lambda item: -item[0])  # the most specific wording first
+        _patterns.extend((p, k, f) for _, p, k, f in found)
+    return _patterns
+
+
+def recognise(text: str, depth: int = 2) -> Msg | None:
+    """The :class:`Msg` whose English wording is ``text``, for callers that pass a reason or allowed values in English.
+
+    Only the ``allowed.*``, ``reason.*`` and ``word.*`` keys are looked at; a field whose text is itself such a
+    wording is recognised in turn (``"1..16 or none"``). Returns ``None`` when no wording matches: the text is then
+    shown as it was given.
+
+    Examples
+    --------
+    >>> recognise("not a multiple of 8").render("fr")
+    'pas un multiple de 8'
+    """
+    if not isinstance(text, str) or not text:
+        return None
+    for pattern, key, fields in _compile_patterns():
+        match = pattern.match(text)
+        if match is None:
+            continue
+        values: dict[str, Any] = {}
+        for i, field in enumerate(fields):
+            captured = match.group(f"f{i}")
+            inner = recognise(captured, depth - 1) if depth > 0 else None
+            if field in values and values[field] != captured:
+                break  # a field that appears twice must read the same both times
+            values[field] = inner if inner is not None else captured
+        else:
+            return Msg(key, **values)
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ labels
 
 
 def label_of(item: object, lang: str = DEFAULT_LANG, default: str | None = None) -> str:

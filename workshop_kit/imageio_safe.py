@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ParameterError
+from .i18n import Msg
 
 __all__ = ["load_image", "FORMATS", "MAX_BYTES", "MAX_PIXELS", "MIN_SIDE"]
 
@@ -41,7 +42,7 @@ MAX_PIXELS = 16_000_000
 #: Smallest side, in pixels.
 MIN_SIDE = 2
 
-_ALLOWED_TEXT = "a PNG, JPEG or WebP picture"
+_ALLOWED_TEXT = Msg("allowed.picture")
 _MAGIC = (  # formats told apart by their first bytes, to name what was given
     (b"GIF87a", "GIF"), (b"GIF89a", "GIF"), (b"BM", "BMP"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"),
     (b"\x00\x00\x01\x00", "ICO"), (b"%PDF", "PDF"), (b"8BPS", "PSD"), (b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"),
@@ -82,9 +83,9 @@ def load_image(path_or_array, *, max_bytes: int = MAX_BYTES, max_pixels: int = M
     'uint8'
     """
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
-        raise ParameterError("max_bytes", max_bytes, "a whole number of bytes, at least 1")
+        raise ParameterError("max_bytes", max_bytes, Msg("allowed.whole_bytes"))
     if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or max_pixels < 1:
-        raise ParameterError("max_pixels", max_pixels, "a whole number of pixels, at least 1")
+        raise ParameterError("max_pixels", max_pixels, Msg("allowed.whole_pixels"))
     from PIL import Image
 
     if isinstance(path_or_array, np.ndarray):
@@ -95,34 +96,37 @@ def load_image(path_or_array, *, max_bytes: int = MAX_BYTES, max_pixels: int = M
     if isinstance(path_or_array, (bytes, bytearray, memoryview)):
         data = bytes(path_or_array)
         if len(data) > max_bytes:
-            raise ParameterError(name, f"<{len(data)} bytes>", f"{_ALLOWED_TEXT} of at most {_size(max_bytes)}",
-                                 reason=f"the data is {_size(len(data))}")
+            raise ParameterError(name, f"<{len(data)} bytes>", _at_most(max_bytes),
+                                 reason=Msg("reason.data_is", size=_size(len(data))))
         return _decode(data, max_pixels, name, "<bytes>")
     if isinstance(path_or_array, (str, os.PathLike)) and str(path_or_array).strip():
         path = Path(path_or_array).expanduser()
         label = str(path)
         if not path.is_file():
-            raise ParameterError(name, label, f"the path of {_ALLOWED_TEXT}", reason="no such file")
+            raise ParameterError(name, label, Msg("allowed.path_of", picture=_ALLOWED_TEXT),
+                                 reason=Msg("reason.no_such_file"))
         try:
             size = path.stat().st_size
             if size > max_bytes:
-                raise ParameterError(name, label, f"{_ALLOWED_TEXT} of at most {_size(max_bytes)}",
-                                     reason=f"the file is {_size(size)}")
+                raise ParameterError(name, label, _at_most(max_bytes), reason=Msg("reason.file_is", size=_size(size)))
             with open(path, "rb") as fh:
                 data = fh.read(max_bytes + 1)  # a file growing while we read is still bounded
         except OSError as exc:
-            raise ParameterError(name, label, f"a readable file holding {_ALLOWED_TEXT}",
-                                 reason=f"cannot read it ({exc.strerror or exc})") from None
+            raise ParameterError(name, label, Msg("allowed.readable_file_holding", picture=_ALLOWED_TEXT),
+                                 reason=Msg("reason.cannot_read", why=exc.strerror or str(exc))) from None
         if len(data) > max_bytes:
-            raise ParameterError(name, label, f"{_ALLOWED_TEXT} of at most {_size(max_bytes)}",
-                                 reason="the file is larger than allowed")
+            raise ParameterError(name, label, _at_most(max_bytes), reason=Msg("reason.file_larger"))
         return _decode(data, max_pixels, name, label)
     raise ParameterError(name, path_or_array if isinstance(path_or_array, (int, float)) else _short(path_or_array),
-                         f"{_ALLOWED_TEXT} (a file path or its bytes), a PIL image or a numpy array")
+                         Msg("allowed.picture_sources", picture=_ALLOWED_TEXT))
 
 
-def _size(n: int) -> str:
-    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n} bytes"
+def _size(n: int) -> Msg:
+    return Msg("unit.mib", n=n / 2**20) if n >= 2**20 else Msg("unit.bytes", n=n)
+
+
+def _at_most(max_bytes: int) -> Msg:
+    return Msg("allowed.picture_at_most", picture=_ALLOWED_TEXT, size=_size(max_bytes))
 
 
 def _short(value) -> str:
@@ -133,45 +137,45 @@ def _short(value) -> str:
 def _check_pixels(size: tuple[int, int], max_pixels: int, name: str, label: str) -> None:
     width, height = int(size[0]), int(size[1])
     if width * height > max_pixels:
-        raise ParameterError(name, label, f"a picture of at most {max_pixels:,} pixels",
-                             reason=f"it has {width} × {height} = {width * height:,} pixels")
+        raise ParameterError(name, label, Msg("allowed.at_most_pixels", n=max_pixels),
+                             reason=Msg("reason.pixels", size=f"{width} × {height}", n=width * height))
     if min(width, height) < MIN_SIDE:
-        raise ParameterError(name, label, f"a picture at least {MIN_SIDE} pixels on each side",
-                             reason=f"it is {width} × {height} pixels")
+        raise ParameterError(name, label, Msg("allowed.min_side", n=MIN_SIDE),
+                             reason=Msg("reason.dims", size=f"{width} × {height}"))
 
 
 def _decode(data: bytes, max_pixels: int, name: str, label: str) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     if not data:
-        raise ParameterError(name, label, _ALLOWED_TEXT, reason="the file is empty")
+        raise ParameterError(name, label, _ALLOWED_TEXT, reason=Msg("reason.file_empty"))
     sniffed = next((fmt for magic, fmt in _MAGIC if data.startswith(magic)), None)
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         sniffed = "WEBP"
     if sniffed is not None and sniffed not in FORMATS:
-        raise ParameterError(name, label, _ALLOWED_TEXT, reason=f"{sniffed} pictures are not accepted")
+        raise ParameterError(name, label, _ALLOWED_TEXT, reason=Msg("reason.format_refused", fmt=sniffed))
     try:
         # the formats list keeps Pillow from trying every other decoder on unknown data; open() reads the header only
         picture = Image.open(io.BytesIO(data), formats=list(FORMATS))
     except Image.DecompressionBombError:
-        raise ParameterError(name, label, f"a picture of at most {max_pixels:,} pixels",
-                             reason=f"its header announces more than {2 * (Image.MAX_IMAGE_PIXELS or 0):,} pixels "
-                                    "(a decompression bomb)") from None
+        raise ParameterError(name, label, Msg("allowed.at_most_pixels", n=max_pixels),
+                             reason=Msg("reason.bomb", n=2 * (Image.MAX_IMAGE_PIXELS or 0))) from None
     except UnidentifiedImageError:
-        reason = "the file is damaged" if sniffed else "this is not a PNG, JPEG or WebP picture"
+        reason = Msg("reason.damaged") if sniffed else Msg("reason.not_picture")
         raise ParameterError(name, label, _ALLOWED_TEXT, reason=reason) from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise ParameterError(name, label, _ALLOWED_TEXT, reason=f"the file is damaged ({exc})") from None
+        raise ParameterError(name, label, _ALLOWED_TEXT, reason=Msg("reason.damaged_why", why=str(exc))) from None
     with picture:
         if picture.format not in FORMATS:
-            raise ParameterError(name, label, _ALLOWED_TEXT, reason=f"{picture.format} pictures are not accepted")
+            raise ParameterError(name, label, _ALLOWED_TEXT, reason=Msg("reason.format_refused", fmt=picture.format))
         _check_pixels(picture.size, max_pixels, name, label)  # from the header, before any pixel is decoded
         try:
             picture.load()
         except Image.DecompressionBombError as exc:
-            raise ParameterError(name, label, f"a picture of at most {max_pixels:,} pixels", reason=str(exc)) from None
+            raise ParameterError(name, label, Msg("allowed.at_most_pixels", n=max_pixels),
+                                 reason=Msg("reason.bomb_detail", why=str(exc))) from None
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise ParameterError(name, label, _ALLOWED_TEXT, reason=f"the file is damaged ({exc})") from None
+            raise ParameterError(name, label, _ALLOWED_TEXT, reason=Msg("reason.damaged_why", why=str(exc))) from None
         return _to_rgb(picture, name, label)
 
 
@@ -198,17 +202,17 @@ def _to_rgb(picture, name: str, label: str) -> np.ndarray:
     try:
         rgb = picture.convert("RGB")
     except (OSError, ValueError) as exc:
-        raise ParameterError(name, label, _ALLOWED_TEXT, reason=f"its colours cannot be read ({exc})") from None
+        raise ParameterError(name, label, _ALLOWED_TEXT, reason=Msg("reason.colours", why=str(exc))) from None
     return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
 
 
 def _from_array(array: np.ndarray, max_pixels: int, name: str) -> np.ndarray:
     label = f"<array {array.shape} {array.dtype}>"
-    allowed = "an (h, w), (h, w, 3) or (h, w, 4) array of uint8, bool or floats in [0, 1]"
+    allowed = Msg("allowed.array_picture")
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
-        raise ParameterError(name, label, allowed, reason="wrong shape")
+        raise ParameterError(name, label, allowed, reason=Msg("reason.wrong_shape"))
     _check_pixels((array.shape[1], array.shape[0]), max_pixels, name, label)
     if array.dtype == np.bool_:
         values = array.astype(np.float32)
@@ -217,9 +221,9 @@ def _from_array(array: np.ndarray, max_pixels: int, name: str) -> np.ndarray:
     elif np.issubdtype(array.dtype, np.floating):
         values = array.astype(np.float32)
         if not np.all(np.isfinite(values)) or values.min(initial=0) < 0 or values.max(initial=0) > 1:
-            raise ParameterError(name, label, allowed, reason="float values must be finite and in [0, 1]")
+            raise ParameterError(name, label, allowed, reason=Msg("reason.float_range"))
     else:
-        raise ParameterError(name, label, allowed, reason=f"unsupported type {array.dtype}")
+        raise ParameterError(name, label, allowed, reason=Msg("reason.unsupported_type", dtype=str(array.dtype)))
     if values.ndim == 2:
         values = np.repeat(values[..., None], 3, axis=2)
     elif values.shape[2] == 4:

@@ -783,7 +783,7 @@ done
 say "workshop-kit: installing for $NAME into $DEST (no network needed) ..."
 mkdir -p "$DEST"
 "$PY" -m venv "$DEST/venv" || fail "could not make a virtual environment (on Debian/Ubuntu: the python3-venv package)"
-"$DEST/venv/bin/python" -m pip install --no-index --find-links "$STICK/wheels" --no-cache-dir --quiet \
+"$DEST/venv/bin/python" -m pip install --no-index --find-links "$STICK/wheels" --no-cache-dir --quiet --no-deps --no-compile \
   -r "$STICK/locks/$NAME.txt" "$STICK/kit/@KIT@" || fail "pip could not install from the stick (see above)"
 rm -rf "$DEST/notebooks.new" && cp -R "$STICK/notebooks" "$DEST/notebooks.new" && rm -rf "$DEST/notebooks" && \
   mv "$DEST/notebooks.new" "$DEST/notebooks"
@@ -841,7 +841,7 @@ Write-Host "workshop-kit: installing for $Name into $Dest (no network needed) ..
 New-Item -ItemType Directory -Force -Path $Dest | Out-Null
 & $Exe @PyArgs -m venv (Join-Path $Dest "venv"); if ($LASTEXITCODE -ne 0) { Fail "could not make a virtual environment" }
 $VPy = Join-Path $Dest "venv\Scripts\python.exe"
-& $VPy -m pip install --no-index --find-links (Join-Path $Stick "wheels") --no-cache-dir --quiet -r $Lock (Join-Path $Stick "kit\@KIT@")
+& $VPy -m pip install --no-index --find-links (Join-Path $Stick "wheels") --no-cache-dir --quiet --no-deps --no-compile -r $Lock (Join-Path $Stick "kit\@KIT@")
 if ($LASTEXITCODE -ne 0) { Fail "pip could not install from the stick (see above)" }
 $Nb = Join-Path $Dest "notebooks"
 if (Test-Path $Nb) { Remove-Item -Recurse -Force $Nb }

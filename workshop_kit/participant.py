@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import ParameterError
+from .i18n import Msg, Plain, recognise
 
 
 class Skipped(NamedTuple):
@@ -71,14 +72,21 @@ def list_files(folder: Path, suffixes: Iterable[str], *, max_files: int, max_ent
     return files, notes, skipped
 
 
-def too_few(folder: object, found: int, needed: int, skipped: list[Skipped], *, what: tuple[str, str],
-            allowed: tuple[str, str]) -> ParameterError:
-    """The error for a folder with fewer than ``needed`` usable items; ``what`` and ``allowed`` are (en, fr)."""
-    shown = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:5])
-    more = f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""
-    en = f"only {found} readable {what[0]} found, and {needed} are needed" + (f"; skipped: {shown}{more}" if shown else "")
-    fr = f"seulement {found} {what[1]}, il en faut {needed}" + (f" ; ignorés : {shown}{more}" if shown else "")
-    return ParameterError("folder", str(folder), allowed[0], reason=en, reason_fr=fr, allowed_fr=allowed[1])
+def too_few(folder: object, found: int, needed: int, skipped: list[Skipped], *, what: Msg | tuple[str, str],
+            allowed: Msg | tuple[str, str]) -> ParameterError:
+    """The error for a folder with fewer than ``needed`` usable items.
+
+    ``what`` names the items (``Msg`` or an (en, fr) pair, plural: "tunes"), ``allowed`` says what the folder
+    should hold (``Msg`` or (en, fr)).
+    """
+    what = what if isinstance(what, Msg) else recognise(what[0]) or Plain(*what)
+    allowed = allowed if isinstance(allowed, Msg) else recognise(allowed[0]) or Plain(*allowed)
+    reason = Msg("reason.too_few", found=found, what=what, needed=needed)
+    if skipped:
+        shown = [f"{s.name}: {s.reason}" for s in skipped[:5]]
+        more = Msg("reason.and_more", n=len(skipped) - 5) if len(skipped) > 5 else ""
+        reason = Msg("reason.too_few.skipped", found=found, what=what, needed=needed, shown=shown, more=more)
+    return ParameterError("folder", str(folder), allowed, reason=reason)
 
 
 def check_out_dir(out_dir: object, *, protected: Iterable[Path], inputs: Path, marker: str) -> Path:
@@ -86,28 +94,20 @@ def check_out_dir(out_dir: object, *, protected: Iterable[Path], inputs: Path, m
     participant's ``inputs`` folder or inside it, and not a folder holding other files — unless an earlier
     fine-tuning wrote it (its ``marker`` file names ``"finetune"``)."""
     if not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir).strip():
-        raise ParameterError("out_dir", out_dir, "a folder path for the fine-tuned model")
+        raise ParameterError("out_dir", out_dir, Msg("allowed.out_dir"))
     out = Path(out_dir).expanduser()
     resolved = out.resolve()
     if any(resolved == p.resolve() for p in protected):
-        raise ParameterError(
-            "out_dir", str(out_dir), "a new folder for your model",
-            reason="this folder holds the shipped or the base model, whose weights are never overwritten",
-            allowed_fr="un nouveau dossier pour votre modèle",
-            reason_fr="c'est le dossier du modèle de départ, dont les poids ne sont jamais écrasés")
+        raise ParameterError("out_dir", str(out_dir), Msg("allowed.new_model_folder"), reason=Msg("reason.base_model"))
     if resolved == inputs.resolve() or inputs.resolve() in resolved.parents:
-        raise ParameterError("out_dir", str(out_dir), "a folder outside the one holding your own work",
-                             allowed_fr="un dossier en dehors de celui de vos œuvres")
+        raise ParameterError("out_dir", str(out_dir), Msg("allowed.outside_inputs"))
     if out.exists() and not out.is_dir():
-        raise ParameterError("out_dir", str(out_dir), "a folder path", reason="this is a file")
+        raise ParameterError("out_dir", str(out_dir), Msg("allowed.folder_path"), reason=Msg("reason.is_file"))
     if out.is_dir():
         entries = [p for p in out.iterdir() if not p.name.startswith(".")]
         marker_path = out / marker
         ours = marker_path.is_file() and '"finetune"' in marker_path.read_text(encoding="utf-8", errors="replace")
         if entries and not ours:
-            raise ParameterError(
-                "out_dir", str(out_dir), "a new or empty folder, or one a previous fine-tuning wrote",
-                reason="this folder already holds other files",
-                allowed_fr="un dossier nouveau ou vide, ou celui d'un affinage précédent",
-                reason_fr="ce dossier contient déjà d'autres fichiers")
+            raise ParameterError("out_dir", str(out_dir), Msg("allowed.empty_or_ours"),
+                                 reason=Msg("reason.other_files"))
     return out

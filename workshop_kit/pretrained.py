@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import MissingModelError
+from .i18n import Msg
 from .validation import check_choice
 
 ENV_VAR = "WORKSHOP_KIT_MODELS"
@@ -94,9 +95,8 @@ def locate(key: str, *, model_path: str | os.PathLike | None = None) -> Path:
         folder = Path(model_path).expanduser()
         if _looks_like_model(folder):
             return folder
-        raise MissingModelError(
-            f"model_path={str(model_path)!r} holds no {spec.key} model (no model_index.json or config.json there)",
-            f"model_path={str(model_path)!r} ne contient pas le modèle {spec.key} (ni model_index.json ni config.json)")
+        raise MissingModelError(Msg("error.pretrained.not_a_model", setting=f"model_path={str(model_path)!r}",
+                                    key=spec.key))
     pack = models_folder()
     if pack is not None:
         folder = pack / spec.key
@@ -110,15 +110,11 @@ def locate(key: str, *, model_path: str | os.PathLike | None = None) -> Path:
         try:
             return Path(snapshot_download(spec.repo_id, revision=spec.revision, local_files_only=True))
         except LocalEntryNotFoundError:
-            looked.append(f"Hugging Face cache ({spec.repo_id} at {spec.revision[:10]})")
+            looked.append(Msg("word.hf_cache", repo=spec.repo_id, revision=spec.revision[:10]))
     except ImportError:
-        looked.append("Hugging Face cache (huggingface_hub is not installed)")
-    where = "; ".join(looked)
-    raise MissingModelError(
-        f"the pretrained model {spec.key} ({spec.repo_id}) is not on this machine (looked in: {where}). "
-        f"Copy the offline pack and set {ENV_VAR}, or run `workshop-kit models fetch {spec.key}` where there is internet.",
-        f"le modèle pré-entraîné {spec.key} ({spec.repo_id}) n'est pas sur cette machine (cherché dans : {where}). "
-        f"Copiez le pack hors ligne et définissez {ENV_VAR}, ou lancez `workshop-kit models fetch {spec.key}` avec internet.")
+        looked.append(Msg("word.hf_cache.absent"))
+    raise MissingModelError(Msg("error.pretrained.missing", key=spec.key, repo=spec.repo_id, where=looked, env=ENV_VAR,
+                                command=f"`workshop-kit models fetch {spec.key}`"))
 
 
 def readiness(key: str):

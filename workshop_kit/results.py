@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .files import atomic_path, check_output_path, sha256_file, sidecar_path, write_json
+from .i18n import Msg
 from .provenance import now_iso, package_versions
 
 __all__ = ["Result", "ImageResult", "AudioResult", "MeshResult"]
@@ -132,8 +133,7 @@ class AudioResult(Result):
         if self.score is None and Path(path).suffix.lower() in (".mid", ".midi"):
             from .errors import OutputPathError
 
-            raise OutputPathError("out", str(path), ".wav, .flac",
-                                  reason=f"the {self.engine} engine makes audio without a score, so there is no MIDI")
+            raise OutputPathError("out", str(path), [".wav", ".flac"], reason=Msg("reason.no_midi", engine=self.engine))
         return super().save(path)
 
     def _write(self, tmp: Path, suffix: str) -> None:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import MissingModelError, ParameterError
+from .i18n import Msg, t
 
 __all__ = ["MANIFEST_FILE", "ShippedModel", "SHIPPED", "get", "load", "staged_folder", "write_manifest", "status"]
 
@@ -73,7 +74,7 @@ class ShippedModel:
         """The folder to read: ``path``, else ``$<env_var>``, else :meth:`shipped_folder`."""
         if path is not None:
             if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
-                raise ParameterError("model_path", path, "a folder holding the model")
+                raise ParameterError("model_path", path, Msg("allowed.model_folder"))
             return Path(path).expanduser()
         env = os.environ.get(self.env_var, "").strip()
         return Path(env).expanduser() if env else self.shipped_folder()
@@ -94,17 +95,13 @@ class ShippedModel:
         root = self.folder(path)
         missing = self.missing(root)
         if missing:
-            minutes = f"{self.train_minutes:g}"
-            raise MissingModelError(
-                f"No {self.description} in {root} (missing: {', '.join(missing)}). Train one in about {minutes} "
-                f"minutes on a laptop CPU with: {self.train_command}",
-                f"Aucun {self.description_fr()} dans {root} (manquant : {', '.join(missing)}). Entraînez-en un en "
-                f"{minutes} minutes environ sur le processeur d'un portable avec : {self.train_command}",
-            )
+            raise MissingModelError(Msg("error.shipped.missing", model=Msg(f"model.{self.key}"), root=str(root),
+                                        missing=missing, minutes=f"{self.train_minutes:g}",
+                                        command=self.train_command))
         return root
 
     def description_fr(self) -> str:
-        return _DESCRIPTIONS_FR.get(self.key, self.description)
+        return t(f"model.{self.key}", "fr")
 
     def readiness(self, path: str | os.PathLike | None = None):
         from .registry import Readiness
@@ -160,13 +157,6 @@ class ShippedModel:
                 out.append((name, None, None))
         return tuple(out)
 
-
-_DESCRIPTIONS_FR = {
-    "melody": "modèle de mélodies",
-    "motif-diffusion": "modèle de diffusion de motifs",
-    "motif-classifier": "classifieur de motifs",
-    "shape-space": "espace de formes de vases",
-}
 
 SHIPPED: dict[str, ShippedModel] = {
     m.key: m

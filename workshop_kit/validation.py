@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from .errors import ParameterError
+from .i18n import Msg
 
 MAX_SEED = 2**32 - 1
 
@@ -29,20 +30,20 @@ def check_int(name: str, value: object, low: int, high: int) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise ParameterError(name, value, f"a whole number from {low} to {high}")
+            raise ParameterError(name, value, Msg("allowed.int_range", low=low, high=high))
     value = int(value)
     if not low <= value <= high:
-        raise ParameterError(name, value, f"a whole number from {low} to {high}")
+        raise ParameterError(name, value, Msg("allowed.int_range", low=low, high=high))
     return value
 
 
 def check_float(name: str, value: object, low: float, high: float) -> float:
     """Return ``value`` as a float if it is a finite number in ``[low, high]``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ParameterError(name, value, f"a number from {low:g} to {high:g}")
+        raise ParameterError(name, value, Msg("allowed.float_range", low=low, high=high))
     value = float(value)
     if not (low <= value <= high):  # also rejects NaN
-        raise ParameterError(name, value, f"a number from {low:g} to {high:g}")
+        raise ParameterError(name, value, Msg("allowed.float_range", low=low, high=high))
     return value
 
 
@@ -60,12 +61,12 @@ _INVISIBLE = {"Cf", "Cc", "Zs", "Zl", "Zp"}  # zero-width and other characters t
 def check_prompt(prompt: object, max_chars: int = MAX_PROMPT_CHARS) -> str:
     """Return ``prompt`` stripped, or raise ``ParameterError`` for an empty, invisible-only or overlong prompt."""
     if not isinstance(prompt, str):
-        raise ParameterError("prompt", prompt, f"a text of 1 to {max_chars} characters")
+        raise ParameterError("prompt", prompt, Msg("allowed.text_chars", n=max_chars))
     text = prompt.strip()
     if not text or all(unicodedata.category(ch) in _INVISIBLE for ch in text):
-        raise ParameterError("prompt", prompt[:40], f"a text of 1 to {max_chars} visible characters",
-                             reason="the prompt is empty")
+        raise ParameterError("prompt", prompt[:40], Msg("allowed.text_visible", n=max_chars),
+                             reason=Msg("reason.prompt_empty"))
     if len(text) > max_chars:
-        raise ParameterError("prompt", text[:40] + "…", f"at most {max_chars} characters",
-                             reason=f"the prompt has {len(text)} characters")
+        raise ParameterError("prompt", text[:40] + "…", Msg("allowed.at_most_chars", n=max_chars),
+                             reason=Msg("reason.prompt_long", n=len(text)))
     return text

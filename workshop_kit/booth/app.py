@@ -88,7 +88,7 @@ def _about(offers: Offers, lang: str) -> str:
     """The engines of this booth with their tiers, and every pretrained model the kit knows with its licence."""
     from ..registry import ENGINES
 
-    colon = " : " if lang == "fr" else ": "
+    colon = t("punct.colon", lang)
     lines = [f"**{t('about.engines', lang)}**", ""]
     for modality in ("music", "image", "mesh"):
         tab_key, names = f"tab.{modality}", offers.of(modality)

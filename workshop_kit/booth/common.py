@@ -214,9 +214,12 @@ def call(lang: str, work: Callable[[], Any]) -> Any:
     except WorkshopKitError as err:
         logger.info("booth: refused (%s): %s", type(err).__name__, str(err)[:200])
         raise gr.Error(err.message(lang), title=t("error.title", lang), print_exception=False) from err
+    except gr.Error as err:  # raised by Gradio itself: its words, under a title in the visitor's language
+        raise gr.Error(err.message, title=t("error.title.unexpected", lang), print_exception=False) from err
     except Exception as err:
         logger.exception("booth: a call failed")
-        raise gr.Error(t("error.unexpected", lang), title=t("error.title", lang), print_exception=False) from err
+        raise gr.Error(t("error.unexpected", lang), title=t("error.title.unexpected", lang),
+                       print_exception=False) from err
 
 
 def kit_error(key: str) -> WorkshopKitError:

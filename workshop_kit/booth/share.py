@@ -276,13 +276,15 @@ def take_page(meta: dict, lang: str = DEFAULT_LANG) -> str:
         href = f"/take/{code}/{html.escape(f['name'])}"
         if f["kind"] == "picture":
             picture = f'<img class="picture" src="{href}" alt="{html.escape(t("take.picture", lang))}">'
-        links.append(f'<li><a class="file" href="{href}" download>{html.escape(t("take.kind." + f["kind"], lang))}'
+        kind = t(f"take.kind.{f['kind']}", lang)
+        links.append(f'<li><a class="file" href="{href}" download>{html.escape(kind)}'
                      f' <small>· {html.escape(f["name"])} · {_size_words(int(f["bytes"]))}</small></a></li>')
     pieces = []
     for piece in meta.get("pieces", []):
         model = piece.get("model") or {}
         licence = model.get("licence") or t("take.licence.kit", lang)
-        pieces.append(f"<li><b>{html.escape(t('engine.' + piece['engine'], lang))}</b> — "
+        engine = t(f"engine.{piece['engine']}", lang)
+        pieces.append(f"<li><b>{html.escape(engine)}</b> — "
                       f"{html.escape(t('take.seed', lang))} {piece['seed']} · {html.escape(licence)}</li>")
     languages = " ".join(f'<a href="/take/{code}?lang={code_}">{html.escape(t("lang.name", code_))}</a>'
                          for code_ in LANGS if code_ != lang)

@@ -460,11 +460,8 @@ def _image_tab(page: Page) -> Wiring:
 
 
 def verdict(report: Any, lang: str) -> str:
-    """The printability verdict in ``lang``; in Arabic, the verdict's head, then its details in French."""
-    if lang in ("fr", "en"):
-        return report.verdict(lang)
-    head = t("mesh.ready" if report.ready else "mesh.to_fix", lang)
-    return f"{head} — {report.verdict('fr')}" if report.issues or report.notes else head
+    """The printability verdict in ``lang``."""
+    return report.verdict(lang)
 
 
 def _mesh_tab(page: Page) -> Wiring:

@@ -49,6 +49,7 @@ import numpy as np
 from .. import shipped
 from ..device import resolve_device
 from ..errors import EngineUnavailableError, MissingModelError, ParameterError
+from ..i18n import Msg
 from ..files import atomic_path, check_output_path
 from ..palettes import PALETTES, get_palette
 from ..registry import ENGINES
@@ -322,12 +323,9 @@ def read_kit_config(path: str | os.PathLike | None = None) -> dict:
     kit = json.loads((folder / KIT_CONFIG).read_text(encoding="utf-8"))
     if tuple(kit.get("classes", ())) != CLASSES or kit.get("representation") != REPRESENTATION \
             or int(kit.get("cell_px", 0)) != CELL_PX:
-        raise EngineUnavailableError(
-            f"The motif diffusion model in {folder} was trained for other motifs or another encoding "
-            f"(classes {kit.get('classes')}, {kit.get('representation')}). Train it again with: {MODEL.train_command}",
-            f"Le modèle de diffusion de motifs de {folder} a été entraîné pour d'autres motifs. Entraînez-le de "
-            f"nouveau avec : {MODEL.train_command}",
-        )
+        raise EngineUnavailableError(Msg("error.motif_diffusion.other", folder=str(folder),
+                                         classes=str(kit.get("classes")), representation=str(kit.get("representation")),
+                                         command=MODEL.train_command))
     return kit
 
 
@@ -624,9 +622,9 @@ def sample_cells(
 def _check_frames(images) -> list[np.ndarray]:
     frames = [np.asarray(im) for im in images] if isinstance(images, (list, tuple)) else None
     if not frames or any(f.dtype != np.uint8 or f.ndim != 3 or f.shape[2] != 3 for f in frames):
-        raise ParameterError("images", type(images).__name__, "a non-empty list of (h, w, 3) uint8 pictures")
+        raise ParameterError("images", type(images).__name__, Msg("allowed.uint8_pictures"))
     if len({f.shape for f in frames}) != 1:
-        raise ParameterError("images", [f.shape for f in frames][:4], "pictures all of the same size")
+        raise ParameterError("images", [f.shape for f in frames][:4], Msg("allowed.same_size"))
     return frames
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..device import resolve_device
 from ..errors import MissingModelError, ParameterError
+from ..i18n import Msg
 from ..pretrained import get_spec, locate
 from ..registry import ENGINES
 from ..results import ImageResult
@@ -92,8 +93,9 @@ def generate(*, prompt: str, image=None, strength: float = 0.5, steps: int = 1, 
     text, steps, size, strength = args["prompt"], args["steps"], args["size"], args["strength"]
     if image is not None:
         if strength * steps < 1:
-            raise ParameterError("strength", strength, f"at least {1 / steps:.2f} with steps={steps}",
-                                 reason="strength × steps must reach one whole step")
+            raise ParameterError("strength", strength,
+                                 Msg("allowed.strength_min", low=1 / steps, setting=f"steps={steps}"),
+                                 reason=Msg("reason.strength_steps"))
     seed = resolve_seed(seed)
     device = resolve_device(device)
     folder = str(locate(MODEL_KEY, model_path=model_path))

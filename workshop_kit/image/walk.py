@@ -37,6 +37,7 @@ import numpy as np
 
 from ..device import resolve_device
 from ..errors import EngineUnavailableError, ParameterError
+from ..i18n import Msg
 from ..palettes import PALETTES, get_palette
 from ..results import Result
 from ..validation import check_choice, check_int, resolve_seed
@@ -101,11 +102,7 @@ class WalkResult(Result):
             For ``.mp4`` when the ``imageio-ffmpeg`` package is missing, before anything is written.
         """
         if Path(str(path)).suffix.lower() == ".mp4" and not _ffmpeg_available():
-            raise EngineUnavailableError(
-                f"Saving a video (.mp4) needs the imageio-ffmpeg package: {_PIP_FFMPEG} (or save a .gif)",
-                f"Enregistrer une vidéo (.mp4) demande le paquet imageio-ffmpeg : {_PIP_FFMPEG} "
-                "(ou enregistrez un .gif)",
-            )
+            raise EngineUnavailableError(Msg("error.ffmpeg", command=_PIP_FFMPEG))
         return super().save(path)
 
     def _write(self, tmp: Path, suffix: str) -> None:
@@ -201,7 +198,7 @@ def latent_walk(
     frames = check_int("frames", frames, MIN_FRAMES, MAX_FRAMES)
     fps = check_int("fps", fps, MIN_FPS, MAX_FPS)
     if not isinstance(loop, (bool, np.bool_)):
-        raise ParameterError("loop", loop, "True, False")
+        raise ParameterError("loop", loop, Msg("allowed.true_false.list"))
     loop = bool(loop)
     seed = resolve_seed(seed)
     device = resolve_device(device)
@@ -266,7 +263,7 @@ def _write_mp4(path: Path, frames: np.ndarray, fps: int) -> None:
     try:
         import imageio_ffmpeg
     except ImportError:
-        raise EngineUnavailableError(f"Saving a video (.mp4) needs the imageio-ffmpeg package: {_PIP_FFMPEG}") from None
+        raise EngineUnavailableError(Msg("error.ffmpeg", command=_PIP_FFMPEG)) from None
 
     _, height, width, _ = frames.shape
     pad_h, pad_w = height % 2, width % 2  # yuv420p needs even sides: repeat the last row or column, never rescale

@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 from ..errors import ParameterError
+from ..i18n import Msg
 from ..validation import check_choice, check_float, check_int, resolve_seed
 
 __all__ = ["emboss_band", "MAX_DEPTH_MM"]
@@ -106,17 +107,16 @@ def emboss_band(
             section = None
         if section is None or section.ndim != 2 or section.shape[1] != 2 or len(section) < 3 \
                 or not np.all(np.isfinite(section)) or section[:, 0].min() < 0:
-            raise ParameterError("target", type(target).__name__,
-                                 "a trimesh.Trimesh or an (n, 2) section of (radius ≥ 0, height) points")
+            raise ParameterError("target", type(target).__name__, Msg("allowed.emboss_target"))
         low, high = float(section[:, 1].min()), float(section[:, 1].max())
         mesh = None
     try:
         z0, z1 = (float(b) for b in band)
     except (TypeError, ValueError):
-        raise ParameterError("band", band, f"two heights (z0, z1) in mm with {low:g} ≤ z0 < z1 ≤ {high:g}") from None
+        raise ParameterError("band", band, Msg("allowed.band", condition=f"{low:g} ≤ z0 < z1 ≤ {high:g}")) from None
     if not (math.isfinite(z0) and math.isfinite(z1) and low <= z0 < z1 <= high and z1 - z0 >= 2 * cell_mm):
-        raise ParameterError("band", band, f"two heights (z0, z1) in mm with {low:g} ≤ z0 < z1 ≤ {high:g}, "
-                                           f"at least {2 * cell_mm:g} mm apart")
+        raise ParameterError("band", band, Msg("allowed.band_apart", condition=f"{low:g} ≤ z0 < z1 ≤ {high:g}",
+                                               gap=2 * cell_mm))
 
     if mesh is None:
         section = _refine(section, z0, z1, cell_mm)
@@ -133,8 +133,7 @@ def emboss_band(
     radial = (normals[:, 0] * vertices[:, 0] + normals[:, 1] * vertices[:, 1]) / np.maximum(radius, 1e-9)
     outer = (radial > 0.5) & (vertices[:, 2] >= z0) & (vertices[:, 2] <= z1) & (radius > 1e-6)
     if not outer.any():
-        raise ParameterError("band", band, "heights where the vessel has an outer wall",
-                             reason="no outer wall between these heights")
+        raise ParameterError("band", band, Msg("allowed.outer_wall_heights"), reason=Msg("reason.no_outer_wall"))
 
     period = motif_period(motif, palette="fes", size=_PERIOD_PX, seed=seed)
     aspect = period.shape[0] / period.shape[1]

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngineUnavailableError, ParameterError
+from ..i18n import Msg
 from ..validation import check_int
 
 __all__ = ["validate_glb", "node_modules_dir", "validator_available", "RUNNER", "ENV_NODE_MODULES"]
@@ -68,19 +69,10 @@ def _find() -> tuple[str, Path]:
     modules = node_modules_dir()
     node = shutil.which("node")
     if node is None:
-        raise EngineUnavailableError(
-            "Node.js is not installed (no 'node' on the PATH); the glTF validator needs it. Install Node.js 18 or "
-            f"newer (https://nodejs.org), then run: {_install_command(modules)}",
-            "Node.js n'est pas installé (pas de « node » dans le PATH) ; le validateur glTF en a besoin. Installez "
-            f"Node.js 18 ou plus récent (https://nodejs.org), puis lancez : {_install_command(modules)}",
-        )
+        raise EngineUnavailableError(Msg("error.gltf.no_node", command=_install_command(modules)))
     if not (modules / "gltf-validator" / "package.json").is_file():
-        raise EngineUnavailableError(
-            f"The glTF validator is not installed in {modules}. Install it with: {_install_command(modules)} "
-            f"(or point {ENV_NODE_MODULES} to a node_modules folder that holds it)",
-            f"Le validateur glTF n'est pas installé dans {modules}. Installez-le avec : {_install_command(modules)} "
-            f"(ou indiquez dans {ENV_NODE_MODULES} un dossier node_modules qui le contient)",
-        )
+        raise EngineUnavailableError(Msg("error.gltf.not_installed", modules=str(modules),
+                                         command=_install_command(modules), env=ENV_NODE_MODULES))
     return node, modules
 
 
@@ -123,10 +115,10 @@ def validate_glb(path: str | os.PathLike, *, max_issues: int = 100, timeout: flo
         installs it.
     """
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
-        raise ParameterError("path", path, "the path of a .glb or .gltf file")
+        raise ParameterError("path", path, Msg("allowed.gltf_path"))
     file = Path(path).expanduser()
     if not file.is_file():
-        raise ParameterError("path", str(file), "an existing .glb or .gltf file", reason="no such file")
+        raise ParameterError("path", str(file), Msg("allowed.gltf_existing"), reason=Msg("reason.no_such_file"))
     max_issues = check_int("max_issues", max_issues, 1, 10_000)
     node, modules = _find()
     command = [node, str(RUNNER), str(modules), str(file), str(max_issues)]
@@ -134,28 +126,19 @@ def validate_glb(path: str | os.PathLike, *, max_issues: int = 100, timeout: flo
         done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", errors="replace",
                               timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        raise EngineUnavailableError(f"The glTF validator took more than {timeout:g} s on {file}",
-                                     f"Le validateur glTF a pris plus de {timeout:g} s sur {file}") from None
+        raise EngineUnavailableError(Msg("error.gltf.timeout", seconds=timeout, file=str(file))) from None
     detail = done.stderr.strip()
     if done.returncode == 3:
-        raise EngineUnavailableError(
-            f"The glTF validator in {modules} cannot be loaded ({detail}). "
-            f"Reinstall it with: {_install_command(modules)}",
-            f"Le validateur glTF de {modules} ne se charge pas ({detail}). "
-            f"Réinstallez-le avec : {_install_command(modules)}",
-        )
+        raise EngineUnavailableError(Msg("error.gltf.cannot_load", modules=str(modules), detail=detail,
+                                         command=_install_command(modules)))
     if done.returncode == 4:
-        raise ParameterError("path", str(file), "a glTF 2.0 file (.glb or .gltf)", reason=detail)
+        raise ParameterError("path", str(file), Msg("allowed.gltf2"), reason=detail)
     if done.returncode != 0:
-        raise EngineUnavailableError(
-            f"The glTF validator failed on {file} (exit status {done.returncode}): {detail}",
-            f"Le validateur glTF a échoué sur {file} (code {done.returncode}) : {detail}",
-        )
+        raise EngineUnavailableError(Msg("error.gltf.failed", file=str(file), status=done.returncode, detail=detail))
     try:
         report = json.loads(done.stdout)
     except json.JSONDecodeError as exc:
-        raise EngineUnavailableError(f"The glTF validator printed something that is not JSON: {exc}",
-                                     f"Le validateur glTF a écrit autre chose que du JSON : {exc}") from None
+        raise EngineUnavailableError(Msg("error.gltf.not_json", why=str(exc))) from None
     issues = report.get("issues", {})
     messages = [
         {"code": m.get("code", ""), "severity": _SEVERITY.get(m.get("severity"), str(m.get("severity"))),

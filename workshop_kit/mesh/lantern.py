@@ -36,6 +36,7 @@ import numpy as np
 
 from ..device import no_torch_device
 from ..errors import ParameterError
+from ..i18n import Msg
 from ..palettes import PALETTES, get_palette
 from ..registry import ENGINES
 from ..results import MeshResult
@@ -142,14 +143,13 @@ def generate(
     sides = SHAPES[shape]
     height_mm, diameter_mm, wall_mm = args["height_mm"], args["diameter_mm"], args["wall_mm"]
     if wall_mm > diameter_mm / 6:
-        raise ParameterError("wall_mm", wall_mm, f"a number from {MIN_WALL_MM:g} to {diameter_mm / 6:.2f}",
-                             reason=f"too thick for a diameter of {diameter_mm:g} mm")
+        raise ParameterError("wall_mm", wall_mm, Msg("allowed.float_range_2f", low=MIN_WALL_MM, high=diameter_mm / 6),
+                             reason=Msg("reason.too_thick_diameter", d=diameter_mm))
     openness, repeats = args["openness"], args["repeats"]
     if repeats is not None:
         if sides and repeats % sides and sides % repeats:
-            raise ParameterError("repeats", repeats, ", ".join(str(r) for r in _polygon_repeats(sides)),
-                                 reason=f"a {shape} has {sides} sides: a copy of the motif must cover whole sides, "
-                                        "or each side whole copies")
+            raise ParameterError("repeats", repeats, [str(r) for r in _polygon_repeats(sides)],
+                                 reason=Msg("reason.whole_sides", shape=shape, sides=sides))
     if palette is not None:
         palette = check_choice("palette", palette, PALETTES)
     seed = resolve_seed(seed)

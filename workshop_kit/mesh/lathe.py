@@ -26,6 +26,7 @@ import numpy as np
 
 from ..device import no_torch_device
 from ..errors import ParameterError
+from ..i18n import Msg
 from ..palettes import PALETTES, get_palette
 from ..registry import ENGINES
 from ..results import MeshResult
@@ -181,8 +182,8 @@ def generate(
     if wall_mm is None:
         wall_mm = min(max(spec.wall_mm * min(max(scale, 0.3), 1.5), MIN_WALL_MM), thickest / 2)
     elif wall_mm >= thickest:
-        raise ParameterError("wall_mm", wall_mm, f"a number from {MIN_WALL_MM:g} to less than {thickest:.2f}",
-                             reason=f"thicker than the narrowest radius of this {preset} ({thickest:.2f} mm)")
+        raise ParameterError("wall_mm", wall_mm, Msg("allowed.float_below", low=MIN_WALL_MM, high=thickest),
+                             reason=Msg("reason.thicker_than_radius", preset=preset, radius=thickest))
     seed = resolve_seed(seed)
     device = no_torch_device(device)
 
@@ -289,7 +290,8 @@ def _section(points: np.ndarray, wall: float, floor: float, preset: str) -> np.n
     keep = (inner[:, 1] > floor) & (inner[:, 1] < top)
     idx = np.flatnonzero(keep)
     if len(idx) < 2 or not np.all(np.diff(idx) == 1) or floor >= top:
-        raise ParameterError("wall_mm", wall, "a thinner wall", reason=f"too thick for the curves of this {preset}")
+        raise ParameterError("wall_mm", wall, Msg("allowed.thinner_wall"),
+                             reason=Msg("reason.too_thick_curves", preset=preset))
     lo, hi = idx[0], idx[-1]
     inner_pts = [_cross(inner, lo - 1, floor) if lo > 0 else np.array([inner[lo, 0], floor])]
     inner_pts += list(inner[lo : hi + 1])
@@ -297,7 +299,8 @@ def _section(points: np.ndarray, wall: float, floor: float, preset: str) -> np.n
     inner_pts = np.array(inner_pts)
     section = np.concatenate([[[0.0, 0.0]], outer, inner_pts[::-1], [[0.0, floor]]])
     if section[1:-1, 0].min() <= 0 or _self_intersects(section):
-        raise ParameterError("wall_mm", wall, "a thinner wall", reason=f"too thick for the curves of this {preset}")
+        raise ParameterError("wall_mm", wall, Msg("allowed.thinner_wall"),
+                             reason=Msg("reason.too_thick_curves", preset=preset))
     return section
 
 

@@ -14,16 +14,15 @@ import struct
 from pathlib import Path
 
 from ..errors import ParameterError
+from ..i18n import Msg
 
 FORMATS = (".stl", ".obj", ".ply", ".glb")
 MAX_BYTES = 20 * 2**20
 MAX_FACES = 500_000
 
 
-def _refuse(path, reason: str, reason_fr: str, allowed: str = "an STL, OBJ, PLY or GLB file of at most 20 MB and "
-            "500 000 faces"):
-    return ParameterError("mesh", Path(path).name, allowed, reason=reason, reason_fr=reason_fr,
-                          allowed_fr="un fichier STL, OBJ, PLY ou GLB d'au plus 20 Mo et 500 000 faces")
+def _refuse(path, key: str, **values) -> ParameterError:
+    return ParameterError("mesh", Path(path).name, Msg("allowed.mesh_file"), reason=Msg(key, **values))
 
 
 def _glb_external_references(data: bytes) -> list[str]:
@@ -46,42 +45,37 @@ def load_mesh(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES, max_faces:
     """
     path = Path(path)
     if not path.is_file():
-        raise _refuse(path, "no such file", "fichier introuvable")
+        raise _refuse(path, "reason.no_such_file")
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise _refuse(path, f"the format {suffix or '(none)'} is not accepted (archives and .gltf neither)",
-                      f"le format {suffix or '(aucun)'} n'est pas accepté (ni archives, ni .gltf)")
+        raise _refuse(path, "reason.mesh_format", format=suffix or Msg("word.no_extension"))
     size = path.stat().st_size
     if size == 0:
-        raise _refuse(path, "the file is empty", "le fichier est vide")
+        raise _refuse(path, "reason.file_empty")
     if size > max_bytes:
-        raise _refuse(path, f"the file is {size / 2**20:.1f} MB, more than {max_bytes / 2**20:.0f} MB",
-                      f"le fichier fait {size / 2**20:.1f} Mo, plus de {max_bytes / 2**20:.0f} Mo")
+        raise _refuse(path, "reason.file_more_than", size=Msg("unit.mb", n=size / 2**20),
+                      max=Msg("unit.mb.whole", n=max_bytes / 2**20))
     data = path.read_bytes()
     if suffix == ".stl" and not data[:5].lower().startswith(b"solid") and len(data) >= 84:
         faces = struct.unpack_from("<I", data, 80)[0]
         if faces > max_faces:
-            raise _refuse(path, f"its header announces {faces} faces, more than {max_faces}",
-                          f"son en-tête annonce {faces} faces, plus de {max_faces}")
+            raise _refuse(path, "reason.header_faces", n=faces, max=max_faces)
     if suffix == ".glb":
         try:
             external = _glb_external_references(data)
         except (ValueError, UnicodeDecodeError, struct.error) as exc:
-            raise _refuse(path, f"it cannot be read as GLB ({exc})", f"illisible comme GLB ({exc})") from None
+            raise _refuse(path, "reason.unreadable_as", format="GLB", why=str(exc)) from None
         if external:
-            raise _refuse(path, f"it points at other files ({', '.join(external[:3])})",
-                          f"il fait référence à d'autres fichiers ({', '.join(external[:3])})")
+            raise _refuse(path, "reason.external_files", files=external[:3])
 
     import trimesh
 
     try:
         loaded = trimesh.load(io.BytesIO(data), file_type=suffix.lstrip("."), force="mesh", process=True)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a bad upload, told as such
-        raise _refuse(path, f"it cannot be read as {suffix[1:].upper()} ({type(exc).__name__})",
-                      f"illisible comme {suffix[1:].upper()} ({type(exc).__name__})") from None
+        raise _refuse(path, "reason.unreadable_as", format=suffix[1:].upper(), why=type(exc).__name__) from None
     if not isinstance(loaded, trimesh.Trimesh) or len(loaded.faces) == 0:
-        raise _refuse(path, "it holds no surface", "il ne contient aucune surface")
+        raise _refuse(path, "reason.no_surface")
     if len(loaded.faces) > max_faces:
-        raise _refuse(path, f"it has {len(loaded.faces)} faces, more than {max_faces}",
-                      f"il a {len(loaded.faces)} faces, plus de {max_faces}")
+        raise _refuse(path, "reason.too_many_faces", n=len(loaded.faces), max=max_faces)
     return loaded

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError
+from ..i18n import Msg
 from ..files import atomic_path, check_output_path
 from ..validation import check_choice, check_float, check_int
 
@@ -66,7 +67,7 @@ def _parse_color(name: str, value) -> np.ndarray:
         arr = np.asarray(value, dtype=np.float64)
         if np.all(np.isfinite(arr)) and np.all((arr >= 0) & (arr <= 255)):
             return arr / 255.0
-    raise ParameterError(name, value, 'a colour as "#RRGGBB" or (r, g, b) from 0 to 255')
+    raise ParameterError(name, value, Msg("allowed.colour"))
 
 
 def _to_linear(c: np.ndarray) -> np.ndarray:
@@ -149,14 +150,14 @@ def _prepare(mesh, *, up: str, color) -> _Scene:
     import trimesh
 
     if not isinstance(mesh, trimesh.Trimesh):
-        raise ParameterError("mesh", type(mesh).__name__, "a trimesh.Trimesh (a MeshResult's .mesh)")
+        raise ParameterError("mesh", type(mesh).__name__, Msg("allowed.trimesh"))
     if len(mesh.faces) == 0:
-        raise ParameterError("mesh", "an empty mesh", "a mesh with at least one face")
+        raise ParameterError("mesh", "an empty mesh", Msg("allowed.mesh_faces"))
     up = check_choice("up", up, ("z", "y"))
     color = None if color is None else _parse_color("color", color)
     vertices = np.asarray(mesh.vertices, dtype=np.float64)
     if not np.all(np.isfinite(vertices)):
-        raise ParameterError("mesh", "vertices with NaN or infinity", "a mesh with finite vertices")
+        raise ParameterError("mesh", "vertices with NaN or infinity", Msg("allowed.finite_vertices"))
     faces = np.asarray(mesh.faces, dtype=np.int64)
     if up == "y":  # (x, y, z) -> (x, -z, y): y becomes the vertical axis
         vertices = np.column_stack([vertices[:, 0], -vertices[:, 2], vertices[:, 1]])

@@ -1,9 +1,10 @@
-"""Is this mesh ready for a 3D printer? A plain-words check, in French and English.
+"""Is this mesh ready for a 3D printer? A plain-words check, in French, English and Arabic.
 
 :func:`report` looks at a mesh in millimetres and answers with a :class:`PrintabilityReport`: is it closed
 (watertight), are its faces wound the same way, do its normals point outwards, how big is it, how many separate parts
-it has, and how thin its thinnest wall is, then a verdict such as ``"prêt à imprimer"`` / ``"ready to print"`` or
-what to fix first (``"paroi trop fine (0.6 mm < 1.2 mm)"``).
+it has, and how thin its thinnest wall is, then a verdict such as ``"prêt à imprimer"`` / ``"ready to print"`` /
+``"جاهز للطباعة"`` or what to fix first (``"paroi trop fine (0.6 mm < 1.2 mm)"``). Its words come from
+:data:`workshop_kit.i18n.STRINGS` (the ``printability.*`` keys).
 
 How the thinnest wall is measured
 ---------------------------------
@@ -37,7 +38,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
-from ..validation import check_choice, check_float, check_int
+from ..i18n import LANGS, Msg, check_lang, t
+from ..validation import check_float, check_int
 
 __all__ = ["PrintabilityReport", "report", "DEFAULT_MIN_WALL_MM", "DEFAULT_BED_MM", "WALL_PERCENTILE", "wall_thickness",
            "first_hit_distances"]
@@ -86,9 +88,9 @@ class PrintabilityReport:
         No fault found: the mesh can go to the slicer as it is. Notes (several parts, larger than the bed) do not
         change it.
     issues : list of dict
-        Faults to fix, each ``{"code", "en", "fr"}``, most serious first.
+        Faults to fix, each ``{"code", "fr", "en", "ar"}``, most serious first.
     notes : list of dict
-        Advice that does not stop printing, each ``{"code", "en", "fr"}``.
+        Advice that does not stop printing, each ``{"code", "fr", "en", "ar"}``.
     """
 
     watertight: bool
@@ -111,16 +113,16 @@ class PrintabilityReport:
         Parameters
         ----------
         lang : str
-            ``"fr"`` (default) or ``"en"``.
+            ``"fr"`` (default), ``"en"`` or ``"ar"``.
         """
-        lang = check_choice("lang", lang, ("fr", "en"))
-        sep = " ; " if lang == "fr" else "; "
+        lang = check_lang(lang)
+        sep = t("list.sep.strong", lang)
         if self.issues:
-            head = ("à corriger : " if lang == "fr" else "to fix: ") + sep.join(i[lang] for i in self.issues)
+            head = t("printability.to_fix", lang, issues=sep.join(i[lang] for i in self.issues))
         else:
-            head = "prêt à imprimer" if lang == "fr" else "ready to print"
+            head = t("printability.ready", lang)
         if self.notes:
-            head += (" — à noter : " if lang == "fr" else " — note: ") + sep.join(n[lang] for n in self.notes)
+            head += t("printability.notes", lang, notes=sep.join(n[lang] for n in self.notes))
         return head
 
     @property
@@ -131,12 +133,16 @@ class PrintabilityReport:
     def verdict_en(self) -> str:
         return self.verdict("en")
 
+    @property
+    def verdict_ar(self) -> str:
+        return self.verdict("ar")
+
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary of every field, plus ``verdict_fr`` and ``verdict_en``."""
+        """A JSON-ready dictionary of every field, plus ``verdict_fr``, ``verdict_en`` and ``verdict_ar``."""
         data = asdict(self)
         data["bbox_mm"] = list(self.bbox_mm)
-        data["verdict_fr"] = self.verdict_fr
-        data["verdict_en"] = self.verdict_en
+        for lang in LANGS:
+            data[f"verdict_{lang}"] = self.verdict(lang)
         return data
 
     def __str__(self) -> str:
@@ -148,6 +154,12 @@ WALL_TOLERANCE_MM = 0.05  # the ray estimate's own precision: a wall made at the
 
 def _mm(value: float) -> str:
     return f"{value:.1f}" if value >= 0.95 else f"{value:.2f}".rstrip("0")
+
+
+def _said(code: str, **values: Any) -> dict[str, str]:
+    """An issue or a note: its code and its wording (``printability.<code>``) in every language."""
+    words = Msg(f"printability.{code}", **values)
+    return {"code": code, **{lang: words.render(lang) for lang in LANGS}}
 
 
 def report(mesh, *, min_wall_mm: float = DEFAULT_MIN_WALL_MM, bed_mm: float | None = DEFAULT_BED_MM,
@@ -168,7 +180,7 @@ def report(mesh, *, min_wall_mm: float = DEFAULT_MIN_WALL_MM, bed_mm: float | No
     Returns
     -------
     PrintabilityReport
-        Facts, faults and a verdict; ``report.verdict("fr")`` / ``report.verdict("en")`` to show it.
+        Facts, faults and a verdict; ``report.verdict("fr")`` (or ``"en"``, ``"ar"``) to show it.
 
     Raises
     ------
@@ -178,7 +190,7 @@ def report(mesh, *, min_wall_mm: float = DEFAULT_MIN_WALL_MM, bed_mm: float | No
     import trimesh
 
     if not isinstance(mesh, trimesh.Trimesh):
-        raise ParameterError("mesh", type(mesh).__name__, "a trimesh.Trimesh (a MeshResult's .mesh)")
+        raise ParameterError("mesh", type(mesh).__name__, Msg("allowed.trimesh"))
     min_wall_mm = check_float("min_wall_mm", min_wall_mm, 0.1, 50.0)
     if bed_mm is not None:
         bed_mm = check_float("bed_mm", bed_mm, 1.0, 10_000.0)
@@ -186,8 +198,8 @@ def report(mesh, *, min_wall_mm: float = DEFAULT_MIN_WALL_MM, bed_mm: float | No
 
     n_faces = int(len(mesh.faces))
     if n_faces == 0:
-        empty = {"code": "empty", "fr": "maillage vide (aucune face)", "en": "empty mesh (no faces)"}
-        return PrintabilityReport(False, False, None, None, (0.0, 0.0, 0.0), 0, 0, 0, None, min_wall_mm, False, [empty])
+        return PrintabilityReport(False, False, None, None, (0.0, 0.0, 0.0), 0, 0, 0, None, min_wall_mm, False,
+                                  [_said("empty")])
 
     watertight = bool(mesh.is_watertight)
     winding = bool(mesh.is_winding_consistent)
@@ -215,34 +227,21 @@ def report(mesh, *, min_wall_mm: float = DEFAULT_MIN_WALL_MM, bed_mm: float | No
     issues: list[dict[str, str]] = []
     notes: list[dict[str, str]] = []
     if not watertight:
-        holes = f"{boundary} arête(s) de bord" if boundary else f"{nonmanifold} arête(s) non manifold"
-        holes_en = f"{boundary} boundary edge(s)" if boundary else f"{nonmanifold} non-manifold edge(s)"
-        issues.append({"code": "not_watertight",
-                       "fr": f"maillage ouvert, pas étanche ({holes}) : bouchez les trous",
-                       "en": f"open mesh, not watertight ({holes_en}): close the holes"})
+        holes = Msg("printability.boundary_edges", n=boundary) if boundary else \
+            Msg("printability.nonmanifold_edges", n=nonmanifold)
+        issues.append(_said("not_watertight", holes=holes))
     if not winding:
-        issues.append({"code": "inconsistent_winding",
-                       "fr": "orientation des faces incohérente : réorientez-les",
-                       "en": "inconsistent face winding: make the faces agree"})
+        issues.append(_said("inconsistent_winding"))
     if outward is False:
-        issues.append({"code": "inverted_normals",
-                       "fr": "normales inversées (volume négatif) : retournez les faces",
-                       "en": "normals point inwards (negative volume): flip the faces"})
+        issues.append(_said("inverted_normals"))
     if watertight and winding and abs(signed_volume) < 1e-9:
-        issues.append({"code": "no_volume", "fr": "objet sans volume", "en": "object has no volume"})
+        issues.append(_said("no_volume"))
     if wall is not None and wall < min_wall_mm - WALL_TOLERANCE_MM:
-        issues.append({"code": "thin_wall",
-                       "fr": f"paroi trop fine ({_mm(wall)} mm < {_mm(min_wall_mm)} mm) : épaississez-la",
-                       "en": f"wall too thin ({_mm(wall)} mm < {_mm(min_wall_mm)} mm): make it thicker"})
+        issues.append(_said("thin_wall", wall=_mm(wall), min=_mm(min_wall_mm)))
     if bodies > 1:
-        notes.append({"code": "several_bodies",
-                      "fr": f"{bodies} pièces séparées, à placer chacune à plat sur le plateau",
-                      "en": f"{bodies} separate parts, each to lay flat on the bed"})
+        notes.append(_said("several_bodies", n=bodies))
     if bed_mm is not None and max(extents) > bed_mm:
-        notes.append({"code": "larger_than_bed",
-                      "fr": f"plus grand que le plateau ({_mm(max(extents))} mm > {_mm(bed_mm)} mm) : "
-                            "réduisez l'échelle",
-                      "en": f"larger than the bed ({_mm(max(extents))} mm > {_mm(bed_mm)} mm): scale it down"})
+        notes.append(_said("larger_than_bed", size=_mm(max(extents)), bed=_mm(bed_mm)))
 
     return PrintabilityReport(
         watertight=watertight,
@@ -284,7 +283,7 @@ def wall_thickness(mesh, *, samples: int = _SAMPLES, percentile: float = WALL_PE
     samples = check_int("samples", samples, 1, 1_000_000)
     percentile = check_float("percentile", percentile, 0.0, 100.0)
     if inward_sign not in (1, -1):
-        raise ParameterError("inward_sign", inward_sign, "1 or -1")
+        raise ParameterError("inward_sign", inward_sign, ["1", "-1"])
     triangles = np.asarray(mesh.vertices, dtype=np.float64)[np.asarray(mesh.faces, dtype=np.int64)]
     # normals from the winding itself: a mesh's cached face normals can disagree with it (after ``invert()``)
     cross = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..device import no_torch_device
 from ..errors import ParameterError
+from ..i18n import Msg
 from ..palettes import PALETTES, get_palette
 from ..registry import ENGINES
 from ..results import MeshResult
@@ -137,7 +138,7 @@ def generate(
     ny = max(2, int(round(nx * picture.shape[0] / picture.shape[1])))
     if ny > MAX_RESOLUTION * 4:
         raise ParameterError("image", f"<{picture.shape[1]} × {picture.shape[0]} pixels>",
-                             "a picture at most 4 times taller than wide", reason="too narrow to carve")
+                             Msg("allowed.not_too_tall"), reason=Msg("reason.too_narrow"))
     step = width_mm / (nx - 1)
     heights = _heights(picture, nx, ny, bool(invert), smooth, ridge=max(1, int(math.ceil(MIN_RIDGE_MM / step))))
     frame_cells = frame_mm / step

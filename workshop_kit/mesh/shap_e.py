@@ -28,6 +28,7 @@ import numpy as np
 
 from ..device import resolve_device
 from ..errors import ParameterError
+from ..i18n import Msg
 from ..pretrained import get_spec, locate
 from ..registry import ENGINES
 from ..results import MeshResult
@@ -76,8 +77,7 @@ def _check_image(image):
     """The starting picture as an RGB PIL image, or a ParameterError."""
     from PIL import Image
 
-    allowed = (f"a picture (PIL image, or an array of height × width × 3 values from 0 to 255) "
-               f"at least {MIN_IMAGE_PIXELS} px")
+    allowed = Msg("allowed.shap_e_image", n=MIN_IMAGE_PIXELS)
     if isinstance(image, Image.Image):
         picture = image.convert("RGB")
     else:
@@ -117,8 +117,7 @@ def mesh_from_decoder(decoded, *, size_mm: float) -> tuple[Any, list[str]]:
     faces = decoded.faces.detach().cpu().numpy().astype(np.int64)
     notes: list[str] = []
     if len(faces) == 0:
-        raise ParameterError("prompt", "(this sample)", "another prompt or seed",
-                             reason="Shap-E decoded an empty shape")
+        raise ParameterError("prompt", "(this sample)", Msg("allowed.another_prompt"), reason=Msg("reason.empty_shape"))
     colours = None
     channels = getattr(decoded, "vertex_channels", None) or {}
     if all(k in channels for k in "RGB"):
@@ -195,8 +194,8 @@ def generate(*, prompt: str | None = None, image=None, steps: int = 64, guidance
     args = ENGINE.check(locals())
     if (prompt is None) == (image is None):  # one of them; the registry's check says which is wrong
         raise ParameterError("prompt", prompt if prompt is not None else None,
-                             "a prompt or an image, exactly one of them",
-                             reason="both were given" if prompt is not None else "neither was given")
+                             Msg("allowed.prompt_or_image"),
+                             reason=Msg("reason.both_were_given" if prompt is not None else "reason.neither_given"))
     text = args["prompt"]
     picture = _check_image(image) if image is not None else None
     steps, grid_size, size_mm = args["steps"], args["grid_size"], args["size_mm"]

@@ -40,6 +40,7 @@ import numpy as np
 from .. import shipped
 from ..device import no_torch_device
 from ..errors import MissingModelError, ParameterError
+from ..i18n import Msg
 from ..palettes import PALETTES
 from ..registry import ENGINES
 from ..results import MeshResult
@@ -138,13 +139,13 @@ def profile_from_points(points, *, n: int = N_POINTS) -> np.ndarray:
     try:
         pts = np.asarray(points, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ParameterError("points", _short(points), "(radius, height) pairs from the foot up") from None
+        raise ParameterError("points", _short(points), Msg("allowed.profile_points")) from None
     if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) < 3 or not np.all(np.isfinite(pts)):
-        raise ParameterError("points", _short(points), "at least 3 finite (radius, height) pairs from the foot up")
+        raise ParameterError("points", _short(points), Msg("allowed.profile_points_min"))
     if np.any(np.diff(pts[:, 1]) <= 0):
-        raise ParameterError("points", _short(points), "heights that rise strictly from the foot to the rim")
+        raise ParameterError("points", _short(points), Msg("allowed.rising_heights"))
     if np.any(pts[:, 0] <= 0):
-        raise ParameterError("points", _short(points), "radii above 0")
+        raise ParameterError("points", _short(points), Msg("allowed.radii_positive"))
     pts = pts - [0.0, pts[0, 1]]
     height = pts[-1, 1]
     curve = _dense_curve(pts)
@@ -226,15 +227,15 @@ def check_profile(profile, name: str = "profile") -> np.ndarray:
     try:
         arr = np.asarray(profile, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ParameterError(name, _short(profile),
-                             f"{N_POINTS} radii, (radius, height) points or a preset name") from None
+        raise ParameterError(name, _short(profile), Msg("allowed.profile_spec", n=N_POINTS)) from None
     if arr.ndim == 2 and arr.shape[1] == 2 and arr.shape[0] != N_POINTS:
         return profile_from_points(arr)
-    allowed = f"{N_POINTS} finite radii from {MIN_RADIUS} to {MAX_RADIUS} (fractions of the height)"
+    allowed = Msg("allowed.profile_radii", n=N_POINTS, low=MIN_RADIUS, high=MAX_RADIUS)
     if arr.shape != (N_POINTS,) or not np.all(np.isfinite(arr)):
         raise ParameterError(name, _short(profile), allowed)
     if arr.min() < MIN_RADIUS - 1e-9 or arr.max() > MAX_RADIUS + 1e-9:
-        raise ParameterError(name, _short(profile), allowed, reason=f"radii from {arr.min():.3g} to {arr.max():.3g}")
+        raise ParameterError(name, _short(profile), allowed,
+                             reason=Msg("reason.radii_span", low=arr.min(), high=arr.max()))
     return arr
 
 
@@ -363,11 +364,11 @@ def _check_latent(z, model: ShapeModel, name: str = "z") -> np.ndarray:
     try:
         arr = np.asarray(z, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ParameterError(name, _short(z), f"{model.latent_dim} finite numbers") from None
+        raise ParameterError(name, _short(z), Msg("allowed.latent", n=model.latent_dim)) from None
     if arr.shape != (model.latent_dim,) and not (arr.ndim == 2 and arr.shape[1] == model.latent_dim):
-        raise ParameterError(name, _short(z), f"{model.latent_dim} finite numbers (or rows of them)")
+        raise ParameterError(name, _short(z), Msg("allowed.latent_rows", n=model.latent_dim))
     if not np.all(np.isfinite(arr)) or np.abs(arr).max(initial=0.0) > 1e3:
-        raise ParameterError(name, _short(z), f"{model.latent_dim} finite numbers from -1000 to 1000")
+        raise ParameterError(name, _short(z), Msg("allowed.latent_bounded", n=model.latent_dim))
     return arr
 
 
@@ -486,17 +487,17 @@ def vessel_from_profile(profile, *, height_mm: float = 200.0, wall_mm: float | N
     narrowest = float(prof.min()) * height_mm
     thickest = min(MAX_WALL_MM, 0.45 * narrowest)
     if thickest < MIN_WALL_MM:
-        raise ParameterError("height_mm", height_mm, f"at least {MIN_WALL_MM / (0.45 * prof.min()):.0f} mm",
-                             reason=f"the narrowest part of this profile would be {narrowest:.1f} mm across "
-                                    f"its radius, too thin for a {MIN_WALL_MM:g} mm wall")
+        lowest = f"{MIN_WALL_MM / (0.45 * prof.min()):.0f}"
+        raise ParameterError("height_mm", height_mm, Msg("allowed.at_least_mm", n=lowest),
+                             reason=Msg("reason.profile_too_thin", narrowest=narrowest, wall=MIN_WALL_MM))
     chosen = wall_mm is None
     if chosen:
         wall_mm = float(np.clip(0.025 * height_mm, MIN_WALL_MM, thickest))
     else:
         wall_mm = check_float("wall_mm", wall_mm, MIN_WALL_MM, MAX_WALL_MM)
         if wall_mm > thickest:
-            raise ParameterError("wall_mm", wall_mm, f"a number from {MIN_WALL_MM:g} to {thickest:.2f}",
-                                 reason=f"thicker than 45 % of this profile's narrowest radius ({narrowest:.2f} mm)")
+            raise ParameterError("wall_mm", wall_mm, Msg("allowed.float_range_2f", low=MIN_WALL_MM, high=thickest),
+                                 reason=Msg("reason.wall_45", narrowest=narrowest))
     segments = check_int("segments", segments, MIN_SEGMENTS, MAX_SEGMENTS)
     if palette is not None:
         palette = check_choice("palette", palette, PALETTES)
@@ -551,8 +552,7 @@ def generate(*, a: str | None = None, b: str | None = None, mix: float = 0.5, sp
     args = ENGINE.check(locals())
     a, b, mix, spread = args["a"], args["b"], args["mix"], args["spread"]
     if (a is None) != (b is None):
-        raise ParameterError("b" if b is None else "a", None,
-                             "two presets to blend, or neither (a shape drawn by the seed)")
+        raise ParameterError("b" if b is None else "a", None, Msg("allowed.two_presets"))
     seed = resolve_seed(seed)
     device = no_torch_device(device)
     start = time.perf_counter()
@@ -580,9 +580,9 @@ def generate(*, a: str | None = None, b: str | None = None, mix: float = 0.5, sp
 def _meshes(meshes) -> list:
     items = [getattr(m, "mesh", m) for m in meshes]
     if not items or any(not hasattr(m, "vertices") for m in items):
-        raise ParameterError("meshes", _short(meshes), "one or more trimesh meshes or MeshResults")
+        raise ParameterError("meshes", _short(meshes), Msg("allowed.meshes"))
     if len(items) > _MAX_BLEND:
-        raise ParameterError("meshes", f"{len(items)} meshes", f"at most {_MAX_BLEND}")
+        raise ParameterError("meshes", f"{len(items)} meshes", Msg("allowed.at_most_n", n=_MAX_BLEND))
     return items
 
 
@@ -683,7 +683,7 @@ def gif(meshes, path: str | os.PathLike, *, size: int = 256, seconds: float = 4.
     target = check_output_path(path, (".gif",), name="path")
     items = _meshes(meshes)
     if len(items) < 2:
-        raise ParameterError("meshes", f"{len(items)} mesh", "at least 2 meshes")
+        raise ParameterError("meshes", f"{len(items)} mesh", Msg("allowed.at_least_meshes", n=2))
     size = check_int("size", size, 16, 1024)
     seconds = check_float("seconds", seconds, 0.2, 60.0)
     azimuth = check_float("azimuth", azimuth, -3600.0, 3600.0)

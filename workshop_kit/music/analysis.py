@@ -17,12 +17,10 @@ musician is in ``docs/analysis.md``.
 
 from __future__ import annotations
 
-import functools
 import io
 import math
 import os
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
+from ..figure_text import draw_text, text_width
+from ..i18n import STRINGS, Msg, check_lang, t
 from ..results import AudioResult, ImageResult
 from ..validation import check_float, check_int
 
@@ -61,10 +61,6 @@ _READ_BLOCK = 1 << 16
 _EXTENSIONS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".oga": "OGG", ".mp3": "MP3"}
 
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-_SOLFEGE = ("do", "do#", "ré", "ré#", "mi", "fa", "fa#", "sol", "sol#", "la", "la#", "si")
-_SOLFEGE_AR = ("دو", "دو#", "ري", "ري#", "مي", "فا", "فا#", "صول", "صول#", "لا", "لا#", "سي")
-_MODE_WORDS = {"en": {"major": "major", "minor": "minor"}, "fr": {"major": "majeur", "minor": "mineur"},
-               "ar": {"major": "ماجور", "minor": "مينور"}}
 
 # Krumhansl & Kessler (1982) key profiles: how well each of the 12 pitch classes fits a major / minor key on C.
 _KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -80,29 +76,20 @@ def audio_formats() -> tuple[str, ...]:
     return tuple(ext for ext, fmt in _EXTENSIONS.items() if fmt in available)
 
 
-def _fail(name: str, value: object, allowed_en: str, allowed_fr: str, reason_en: str, reason_fr: str) -> ParameterError:
-    """A ``ParameterError`` whose French message is French throughout (reason and allowed values included)."""
-    return ParameterError(name, value, allowed_en, reason=reason_en, allowed_fr=allowed_fr, reason_fr=reason_fr)
+def _mb(n: float) -> Msg:
+    return Msg("unit.mb", n=n / 2**20)
 
 
-def _mb(n: float) -> str:
-    return f"{n / 2**20:.1f} MB"
-
-
-def _allowed(max_bytes: int, max_seconds: float, formats: tuple[str, ...]) -> tuple[str, str]:
-    kinds = ", ".join(sorted({_EXTENSIONS[e] for e in formats}))
-    en = f"a {kinds} file of at most {_mb(max_bytes)} and {max_seconds:g} s, with sound in it"
-    fr = f"un fichier {kinds} d'au plus {_mb(max_bytes).replace('MB', 'Mo')} et {max_seconds:g} s, non silencieux"
-    return en, fr
+def _allowed(max_bytes: int, max_seconds: float, formats: tuple[str, ...]) -> Msg:
+    kinds = sorted({_EXTENSIONS[e] for e in formats})
+    return Msg("allowed.audio_file", kinds=kinds, size=_mb(max_bytes), seconds=max_seconds)
 
 
 def _as_mono(audio: object, name: str) -> np.ndarray:
     y = np.asarray(audio)
     if y.dtype.kind not in "fiu" or y.ndim not in (1, 2) or y.size == 0:
-        raise _fail(name, f"array {y.dtype} {y.shape}", "a float array (samples,) or (samples, channels)",
-                    "un tableau de nombres (échantillons,) ou (échantillons, canaux)",
-                    "this is not a non-empty 1-D or 2-D array of numbers",
-                    "ce n'est pas un tableau de nombres non vide à 1 ou 2 dimensions")
+        raise ParameterError(name, f"array {y.dtype} {y.shape}", Msg("allowed.float_array"),
+                             reason=Msg("reason.not_array"))
     if y.dtype.kind in "iu":  # integer PCM: scale to [-1, 1]
         y = y.astype(np.float32) / float(np.iinfo(y.dtype).max)
     y = y.astype(np.float32, copy=False)
@@ -111,24 +98,20 @@ def _as_mono(audio: object, name: str) -> np.ndarray:
             y = y.T  # (channels, samples), as librosa arranges it
         y = y.mean(axis=1, dtype=np.float32)
     if not np.all(np.isfinite(y)):
-        raise _fail(name, "array", "finite samples", "des échantillons finis",
-                    "the audio holds NaN or infinite samples", "l'audio contient des valeurs NaN ou infinies")
+        raise ParameterError(name, "array", Msg("allowed.finite_samples"), reason=Msg("reason.nan_audio"))
     return np.ascontiguousarray(y)
 
 
-def _check_content(y: np.ndarray, sr: int, name: str, allowed: tuple[str, str], max_seconds: float) -> None:
+def _check_content(y: np.ndarray, sr: int, name: str, allowed: Msg, max_seconds: float) -> None:
     seconds = y.shape[0] / sr
     if seconds > max_seconds + 1e-6:
-        raise _fail(name, name, *allowed, f"it lasts {seconds:.1f} s, more than {max_seconds:g} s",
-                    f"il dure {seconds:.1f} s, plus de {max_seconds:g} s")
+        raise ParameterError(name, name, allowed, reason=Msg("reason.too_long", seconds=seconds, max=max_seconds))
     if seconds < MIN_SECONDS:
-        raise _fail(name, name, *allowed, f"it lasts only {seconds:.2f} s (at least {MIN_SECONDS:g} s are needed)",
-                    f"il ne dure que {seconds:.2f} s (il faut au moins {MIN_SECONDS:g} s)")
+        raise ParameterError(name, name, allowed, reason=Msg("reason.too_short", seconds=seconds, min=MIN_SECONDS))
     level = _dbfs(float(np.sqrt(np.mean(np.square(y, dtype=np.float64)))))
     if level < SILENCE_DBFS:
         shown = "-inf" if math.isinf(level) else f"{level:.0f}"
-        raise _fail(name, name, *allowed, f"it is silent (RMS level {shown} dBFS, below {SILENCE_DBFS:g} dBFS)",
-                    f"il est silencieux (niveau RMS {shown} dBFS, sous {SILENCE_DBFS:g} dBFS)")
+        raise ParameterError(name, name, allowed, reason=Msg("reason.silent", level=shown, floor=SILENCE_DBFS))
 
 
 def _dbfs(amplitude: float) -> float:
@@ -183,8 +166,8 @@ def load_audio(source: Any, *, sample_rate: int | None = None, max_bytes: int = 
         return _from_array(source[0], source[1], "audio", max_seconds)
     if isinstance(source, np.ndarray):
         if sample_rate is None:
-            raise ParameterError("sample_rate", None, f"the array's rate in Hz, {RATE_RANGE[0]} to {RATE_RANGE[1]}",
-                                 reason="an array of samples needs its sample rate")
+            raise ParameterError("sample_rate", None, Msg("allowed.sample_rate", low=RATE_RANGE[0], high=RATE_RANGE[1]),
+                                 reason=Msg("reason.needs_rate"))
         return _from_array(source, sample_rate, "audio", max_seconds)
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
@@ -194,22 +177,20 @@ def load_audio(source: Any, *, sample_rate: int | None = None, max_bytes: int = 
         name = str(source)
         formats = audio_formats()
         if not path.is_file():
-            raise _fail("audio", name, "an existing audio file", "un fichier audio existant",
-                        "no such file" if not path.exists() else "this is not a file",
-                        "ce fichier n'existe pas" if not path.exists() else "ce n'est pas un fichier")
+            raise ParameterError("audio", name, Msg("allowed.existing_audio"),
+                                 reason=Msg("reason.no_such_file" if not path.exists() else "reason.not_a_file"))
         if path.suffix.lower() not in formats:
-            raise _fail("audio", name, ", ".join(formats), ", ".join(formats),
-                        f"unsupported file type {path.suffix.lower() or '(no extension)'!r}",
-                        f"type de fichier non pris en charge {path.suffix.lower() or '(sans extension)'!r}")
+            suffix = path.suffix.lower()
+            raise ParameterError("audio", name, list(formats), reason=Msg(
+                "reason.unsupported_file_type", ext=repr(suffix) if suffix else Msg("word.no_extension")))
         return _from_file(path, path.stat().st_size, name, sample_rate, max_bytes, max_seconds)
-    raise ParameterError("audio", type(source).__name__,
-                         "a file path, the bytes of a file, a numpy array with its sample_rate, or an AudioResult")
+    raise ParameterError("audio", type(source).__name__, Msg("allowed.audio_sources"))
 
 
 def _from_array(audio: object, sample_rate: object, name: str, max_seconds: float) -> tuple[np.ndarray, int]:
     sr = check_int("sample_rate", sample_rate, *RATE_RANGE)
     y = _as_mono(audio, name)
-    _check_content(y, sr, name, ("audio with sound in it", "un audio non silencieux"), max_seconds)
+    _check_content(y, sr, name, Msg("allowed.with_sound"), max_seconds)
     return y, sr
 
 
@@ -219,31 +200,24 @@ def _from_file(file: Any, size: int, name: str, sample_rate: int | None, max_byt
 
     allowed = _allowed(max_bytes, max_seconds, audio_formats())
     if size == 0:
-        raise _fail("audio", name, *allowed, "the file is empty (0 bytes)", "le fichier est vide (0 octet)")
+        raise ParameterError("audio", name, allowed, reason=Msg("reason.empty_bytes"))
     if size > max_bytes:
-        raise _fail("audio", name, *allowed, f"the file is too big ({_mb(size)}, more than {_mb(max_bytes)})",
-                    f"le fichier est trop gros ({_mb(size).replace('MB', 'Mo')}, "
-                    f"plus de {_mb(max_bytes).replace('MB', 'Mo')})")
+        raise ParameterError("audio", name, allowed, reason=Msg("reason.too_big", size=_mb(size), max=_mb(max_bytes)))
     if sample_rate is not None:
         sample_rate = check_int("sample_rate", sample_rate, *RATE_RANGE)
     try:
         info = soundfile.info(file)
     except (RuntimeError, ValueError, OSError, EOFError) as exc:
-        raise _fail("audio", name, *allowed, f"the file cannot be read as audio; it is damaged or not audio ({exc})",
-                    f"le fichier ne se lit pas comme de l'audio : il est abîmé ou ce n'est pas du son ({exc})",
-                    ) from None
+        raise ParameterError("audio", name, allowed, reason=Msg("reason.not_audio", why=str(exc))) from None
     if info.frames <= 0:
-        raise _fail("audio", name, *allowed, "the file holds no audio (0 samples)",
-                    "le fichier ne contient aucun son (0 échantillon)")
+        raise ParameterError("audio", name, allowed, reason=Msg("reason.no_samples"))
     if not RATE_RANGE[0] <= info.samplerate <= RATE_RANGE[1] or not 1 <= info.channels <= MAX_CHANNELS:
-        raise _fail("audio", name, *allowed,
-                    f"unusual format: {info.samplerate} Hz, {info.channels} channels "
-                    f"(allowed: {RATE_RANGE[0]} to {RATE_RANGE[1]} Hz, 1 to {MAX_CHANNELS} channels)",
-                    f"format inhabituel : {info.samplerate} Hz, {info.channels} canaux "
-                    f"(possible : {RATE_RANGE[0]} à {RATE_RANGE[1]} Hz, 1 à {MAX_CHANNELS} canaux)")
+        raise ParameterError("audio", name, allowed, reason=Msg(
+            "reason.unusual_format", rate=info.samplerate, channels=info.channels, rate_low=RATE_RANGE[0],
+            rate_high=RATE_RANGE[1], max_channels=MAX_CHANNELS))
     if info.duration > max_seconds + 1e-6:
-        raise _fail("audio", name, *allowed, f"it lasts {info.duration:.1f} s, more than {max_seconds:g} s",
-                    f"il dure {info.duration:.1f} s, plus de {max_seconds:g} s")
+        raise ParameterError("audio", name, allowed,
+                             reason=Msg("reason.too_long", seconds=info.duration, max=max_seconds))
     if isinstance(file, io.BytesIO):
         file.seek(0)
     limit = int(math.ceil(max_seconds * info.samplerate)) + 1
@@ -258,15 +232,12 @@ def _from_file(file: Any, size: int, name: str, sample_rate: int | None, max_byt
                 blocks.append(block.mean(axis=1, dtype=np.float32))
                 read += block.shape[0]
     except (RuntimeError, ValueError, OSError, EOFError) as exc:
-        raise _fail("audio", name, *allowed, f"the file is damaged and cannot be decoded ({exc})",
-                    f"le fichier est abîmé et ne peut pas être décodé ({exc})") from None
+        raise ParameterError("audio", name, allowed, reason=Msg("reason.undecodable", why=str(exc))) from None
     y = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
     if y.size == 0:
-        raise _fail("audio", name, *allowed, "the file holds no audio (0 samples)",
-                    "le fichier ne contient aucun son (0 échantillon)")
+        raise ParameterError("audio", name, allowed, reason=Msg("reason.no_samples"))
     if not np.all(np.isfinite(y)):
-        raise _fail("audio", name, *allowed, "the file holds NaN or infinite samples",
-                    "le fichier contient des valeurs NaN ou infinies")
+        raise ParameterError("audio", name, allowed, reason=Msg("reason.nan_file"))
     sr = int(info.samplerate)
     _check_content(y, sr, name, allowed, max_seconds)
     if sample_rate is not None and sample_rate != sr:
@@ -371,18 +342,11 @@ class Analysis:
 
     def summary(self, lang: str = "fr") -> str:
         """One line for a musician, in French (``"fr"``), English (``"en"``) or Arabic (``"ar"``)."""
-        lang = lang if lang in _MODE_WORDS else "en"
-        tonic = _note_names(lang)[PITCH_CLASSES.index(self.tonic)]
-        key = f"{tonic} {_MODE_WORDS[lang][self.mode]}"
+        lang = lang if lang in ("fr", "en", "ar") else "en"
+        key = Msg(f"music.key.{self.mode}", tonic=note_names(lang)[PITCH_CLASSES.index(self.tonic)])
         tempo = "?" if self.tempo is None else f"{self.tempo:.0f}"
-        if lang == "fr":
-            return (f"Tempo ≈ {tempo} BPM · tonalité estimée : {key} · niveau moyen {self.rms_dbfs:.1f} dBFS · "
-                    f"{len(self.onset_times)} attaques en {self.duration:.1f} s")
-        if lang == "ar":
-            return (f"الإيقاع ≈ {tempo} نبضة في الدقيقة · المقام التقديري: {key} · "
-                    f"المستوى المتوسط {self.rms_dbfs:.1f} dBFS · المدة {self.duration:.1f} ث")
-        return (f"Tempo ≈ {tempo} BPM · estimated key: {key} · average level {self.rms_dbfs:.1f} dBFS · "
-                f"{len(self.onset_times)} onsets in {self.duration:.1f} s")
+        return t("analysis.summary", lang, tempo=tempo, key=key, level=self.rms_dbfs,
+                 onsets=len(self.onset_times), duration=self.duration)
 
     def __repr__(self) -> str:
         tempo = "None" if self.tempo is None else f"{self.tempo:.1f}"
@@ -391,8 +355,9 @@ class Analysis:
                 f"onsets={len(self.onset_times)})")
 
 
-def _note_names(lang: str) -> tuple[str, ...]:
-    return {"en": PITCH_CLASSES, "ar": _SOLFEGE_AR}.get(lang, _SOLFEGE)
+def note_names(lang: str) -> tuple[str, ...]:
+    """The twelve pitch classes from C as ``lang`` names them: C C# D … (en), do do# ré … (fr), دو دو# ري … (ar)."""
+    return tuple(t("music.note_names", lang).split())
 
 
 def _source_name(source: Any) -> str:
@@ -433,7 +398,7 @@ def estimate_key(chroma: np.ndarray) -> list[tuple[str, str, float]]:
     if profile.ndim == 2:
         profile = profile.mean(axis=1)
     if profile.shape != (12,):
-        raise ParameterError("chroma", f"shape {profile.shape}", "a (12,) or (12, frames) array")
+        raise ParameterError("chroma", f"shape {profile.shape}", Msg("allowed.chroma_shape"))
     scores: list[tuple[str, str, float]] = []
     if np.ptp(profile) == 0:
         return [(PITCH_CLASSES[0], "major", 0.0)]
@@ -556,32 +521,6 @@ def _apply_cmap(values: np.ndarray) -> np.ndarray:
     return lut[np.clip(values * 255 + 0.5, 0, 255).astype(np.uint8)]
 
 
-# A common system font with accents (ré) where one is installed; Pillow's own font otherwise.
-_SYSTEM_FONTS = ("DejaVuSans.ttf", "arial.ttf", "Arial.ttf", "segoeui.ttf", "Helvetica.ttc")
-
-
-@functools.lru_cache(maxsize=16)
-def _font(size: int):
-    from PIL import ImageFont
-
-    for name in _SYSTEM_FONTS:
-        try:
-            return ImageFont.truetype(name, size)
-        except OSError:
-            continue
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1 has one small bitmap font
-        return ImageFont.load_default()
-
-
-def _text(label: str, font) -> str:
-    """``label`` as the font can draw it: Pillow's own font has no accents, so ``ré`` becomes ``re`` there."""
-    if getattr(font, "path", None) and isinstance(font.path, str):
-        return label
-    return unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii")
-
-
 def _check_size(width: object, height: object, min_w: int = 200, min_h: int = 120) -> tuple[int, int]:
     return check_int("width", width, min_w, 4096), check_int("height", height, min_h, 4096)
 
@@ -603,25 +542,25 @@ def _time_step(total: float, pixels: float) -> float:
     return 60.0
 
 
-def _time_axis(draw, left: int, right: int, y: int, total: float, font, s: int) -> None:
+def _time_axis(draw, left: int, right: int, y: int, total: float, size: int, s: int, lang: str) -> None:
     step = _time_step(total, (right - left) / s)
-    t = 0.0
-    while t <= total + 1e-9:
-        x = left + (right - left) * t / total
+    at = 0.0
+    while at <= total + 1e-9:
+        x = left + (right - left) * at / total
         draw.line([(x, y), (x, y + 4 * s)], fill=_TEXT, width=s)
-        label = f"{t:g} s" if t == 0 else f"{t:g}"
-        draw.text((x, y + 5 * s), label, fill=_TEXT, font=font, anchor="ma")
-        t = round(t + step, 6)
+        label = t("figure.seconds", lang, t=at) if at == 0 else f"{at:g}"
+        draw_text(draw, (x, y + 5 * s), label, size=size, fill=_TEXT, anchor="ma")
+        at = round(at + step, 6)
 
 
 def _marks(draw, analysis: Analysis, box: tuple[int, int, int, int], total: float, s: int) -> None:
     """Beats as thin lines across the plot, onsets as small saffron ticks along its top edge."""
     left, top, right, bottom = box
-    for t in analysis.beat_times:
-        x = left + (right - left) * float(t) / total
+    for at in analysis.beat_times:
+        x = left + (right - left) * float(at) / total
         draw.line([(x, top), (x, bottom)], fill=(246, 231, 203, 60), width=s)
-    for t in analysis.onset_times:
-        x = left + (right - left) * float(t) / total
+    for at in analysis.onset_times:
+        x = left + (right - left) * float(at) / total
         draw.line([(x, top - 9 * s), (x, top - 2 * s)], fill=(242, 165, 65, 255), width=2 * s)
 
 
@@ -642,7 +581,7 @@ def spectrogram_image(source: Any, *, sample_rate: int | None = None, width: int
         When given (the :func:`analyse` of the same audio), beats are drawn as thin lines and onsets as ticks
         above the plot, with a one-line legend.
     lang : str, optional
-        Language of that legend: ``"fr"`` or ``"en"`` (others get French).
+        Language of the words drawn (axis, legend): ``"fr"``, ``"en"`` or ``"ar"``.
     max_seconds : float, optional
         Longest audio accepted.
 
@@ -652,6 +591,7 @@ def spectrogram_image(source: Any, *, sample_rate: int | None = None, width: int
         ``image`` is ``(height, width, 3)`` ``uint8``.
     """
     began = time.perf_counter()
+    lang = check_lang(lang)
     width, height = _check_size(width, height)
     y, name = _prepare(source, sample_rate, max_seconds)
     import librosa
@@ -670,7 +610,7 @@ def spectrogram_image(source: Any, *, sample_rate: int | None = None, width: int
     plot = Image.fromarray(values).resize((right - left, bottom - top), Image.Resampling.BILINEAR)
     canvas.paste(Image.fromarray(_apply_cmap(np.asarray(plot))), (left, top))
     draw = ImageDraw.Draw(canvas, "RGBA")
-    font = _font(11 * s)
+    size = 11 * s
     total = y.shape[0] / sr
     mel_lo, mel_hi = librosa.hz_to_mel(30.0), librosa.hz_to_mel(sr / 2)
     for hz in (250, 500, 1000, 2000, 4000, 8000):
@@ -678,15 +618,15 @@ def spectrogram_image(source: Any, *, sample_rate: int | None = None, width: int
         yy = bottom - (bottom - top) * float(frac)
         draw.line([(left - 4 * s, yy), (left, yy)], fill=_TEXT, width=s)
         draw.line([(left, yy), (right, yy)], fill=(246, 231, 203, 28), width=s)
-        draw.text((left - 6 * s, yy), f"{hz // 1000}k" if hz >= 1000 else str(hz), fill=_TEXT, font=font, anchor="rm")
-    draw.text((6 * s, top), "Hz", fill=_TEXT, font=font, anchor="la")
-    _time_axis(draw, left, right, bottom, total, font, s)
+        draw_text(draw, (left - 6 * s, yy), f"{hz // 1000}k" if hz >= 1000 else str(hz), size=size, fill=_TEXT,
+                  anchor="rm")
+    draw_text(draw, (6 * s, top), t("figure.hz", lang), size=size, fill=_TEXT, anchor="la")
+    _time_axis(draw, left, right, bottom, total, size, s, lang)
     if analysis is not None:
         _marks(draw, analysis, (left, top, right, bottom), total, s)
-        legend = ("orange ticks: onsets · light lines: beats" if lang == "en"
-                  else "traits orange : attaques · lignes claires : temps (beats)")
-        draw.text((right, 4 * s), _text(legend, font), fill=_TEXT, font=font, anchor="ra")
-    return _finish(canvas, width, height, "spectrogram", {"source": name, "width": width, "height": height}, began)
+        draw_text(draw, (right, 4 * s), t("figure.spectrogram.legend", lang), size=size, fill=_TEXT, anchor="ra")
+    return _finish(canvas, width, height, "spectrogram",
+                   {"source": name, "width": width, "height": height, "lang": lang}, began)
 
 
 def chroma_image(source: Any, *, sample_rate: int | None = None, width: int = 900, height: int = 260,
@@ -705,7 +645,7 @@ def chroma_image(source: Any, *, sample_rate: int | None = None, width: int = 90
     width, height : int, optional
         Size of the picture in pixels, axes included.
     lang : str, optional
-        Note names: ``"en"`` letters (C, D ...), ``"fr"`` solfège (do, ré ...; also used for ``"ar"``).
+        Note names and axis: ``"en"`` letters (C, D …), ``"fr"`` solfège (do, ré …), ``"ar"`` (دو، ري …).
     max_seconds : float, optional
         Longest audio accepted.
 
@@ -714,6 +654,7 @@ def chroma_image(source: Any, *, sample_rate: int | None = None, width: int = 90
     ImageResult
     """
     began = time.perf_counter()
+    lang = check_lang(lang)
     width, height = _check_size(width, height)
     analysis = source if isinstance(source, Analysis) else analyse(source, sample_rate=sample_rate,
                                                                    max_seconds=max_seconds)
@@ -729,8 +670,8 @@ def chroma_image(source: Any, *, sample_rate: int | None = None, width: int = 90
                                                                               Image.Resampling.NEAREST)
     canvas.paste(Image.fromarray(_apply_cmap(np.asarray(plot) ** 0.8)), (left, top))
     draw = ImageDraw.Draw(canvas, "RGBA")
-    font = _font(11 * s)
-    names = _note_names("en" if lang == "en" else "fr")
+    size = 11 * s
+    names = note_names(lang)
     row = (bottom - top) / 12
     tonic = PITCH_CLASSES.index(analysis.tonic)
     for pc in range(12):
@@ -738,16 +679,22 @@ def chroma_image(source: Any, *, sample_rate: int | None = None, width: int = 90
         if pc:
             draw.line([(left, bottom - row * pc), (right, bottom - row * pc)], fill=(11, 11, 30, 140), width=s)
         colour = (242, 165, 65) if pc == tonic else _TEXT
-        draw.text((left - 8 * s, yc), _text(names[pc], font), fill=colour, font=font, anchor="rm")
+        draw_text(draw, (left - 8 * s, yc), names[pc], size=size, fill=colour, anchor="rm")
         if pc == tonic:
             draw.polygon([(left - 5 * s, yc - 4 * s), (left - 5 * s, yc + 4 * s), (left - 1 * s, yc)], fill=colour)
-    _time_axis(draw, left, right, bottom, analysis.duration, font, s)
-    return _finish(canvas, width, height, "chroma", {"source": analysis.source, "width": width, "height": height},
-                   began)
+    _time_axis(draw, left, right, bottom, analysis.duration, size, s, lang)
+    return _finish(canvas, width, height, "chroma",
+                   {"source": analysis.source, "width": width, "height": height, "lang": lang}, began)
 
 
 def _pitch_label(key: int, lang: str) -> str:
-    return f"{_note_names('en' if lang == 'en' else 'fr')[key % 12]}{key // 12 - 1}"
+    return f"{note_names(lang)[key % 12]}{key // 12 - 1}"
+
+
+def _figure_word(kind: str, name: str, lang: str) -> str:
+    """A track or drum name drawn in a figure: its wording in ``lang`` where the table has one, else the name."""
+    key = f"figure.{kind}.{name}"
+    return t(key, lang) if key in STRINGS else name.replace("_", " ")
 
 
 def piano_roll_image(score: Any, *, width: int = 1000, height: int = 460, pitch_range: tuple[int, int] | None = None,
@@ -767,7 +714,8 @@ def piano_roll_image(score: Any, *, width: int = 1000, height: int = 460, pitch_
     pitch_range : (int, int) or None, optional
         Lowest and highest MIDI key shown; ``None`` fits the notes.
     lang : str, optional
-        Note names on the left: ``"en"`` letters (C4), ``"fr"`` solfège (do4; also used for ``"ar"``).
+        Language of the words drawn: note names on the left (``"en"`` C4, ``"fr"`` do4, ``"ar"`` دو4), track and
+        drum names, the legend.
 
     Returns
     -------
@@ -783,13 +731,14 @@ def piano_roll_image(score: Any, *, width: int = 1000, height: int = 460, pitch_
 
     if isinstance(score, AudioResult):
         if score.score is None:
-            raise ParameterError("score", f"{score.engine} result", "a result of an engine that composes a score",
-                                 reason="this result is audio only, without notes")
+            raise ParameterError("score", f"{score.engine} result", Msg("allowed.score_result"),
+                                 reason=Msg("reason.audio_only"))
         score = score.score
     if not hasattr(score, "notes") or not hasattr(score, "tracks"):
-        raise ParameterError("score", type(score).__name__, "a Score or an AudioResult with a score")
+        raise ParameterError("score", type(score).__name__, Msg("allowed.score"))
     if not score.notes:
-        raise ParameterError("score", "empty score", "a score with at least one note", reason="it has no notes")
+        raise ParameterError("score", "empty score", Msg("allowed.score_notes"), reason=Msg("reason.no_notes"))
+    lang = check_lang(lang)
     width, height = _check_size(width, height, 300, 200)
     drums = {t.name for t in score.tracks if t.is_drum}
     melodic = [n for n in score.notes if n.track not in drums]
@@ -804,22 +753,22 @@ def piano_roll_image(score: Any, *, width: int = 1000, height: int = 460, pitch_
             lo, hi = 60, 72
     else:
         if not isinstance(pitch_range, (tuple, list)) or len(pitch_range) != 2:
-            raise ParameterError("pitch_range", pitch_range, "two MIDI keys (low, high), 0 to 127")
+            raise ParameterError("pitch_range", pitch_range, Msg("allowed.pitch_range"))
         lo = check_int("pitch_range[0]", pitch_range[0], 0, 126)
         hi = check_int("pitch_range[1]", pitch_range[1], lo + 1, 127)
 
     s = SUPERSAMPLE
     W, H = width * s, height * s
-    font = _font(11 * s)
+    size, small = 11 * s, 9 * s
     canvas = Image.new("RGB", (W, H), _BG)
     draw = ImageDraw.Draw(canvas, "RGBA")
     drum_keys = sorted({int(round(n.pitch)) for n in hits})
     from .theory import DRUMS
 
-    small = _font(9 * s)
-    drum_names = {v: k.replace("_", " ") for k, v in DRUMS.items()}
-    drum_labels = {key: _text(drum_names.get(key, f"GM {key}"), small) for key in drum_keys}
-    label_w = max((draw.textlength(t, font=small) for t in drum_labels.values()), default=0)
+    drum_names = {v: k for k, v in DRUMS.items()}
+    drum_labels = {key: _figure_word("drum", drum_names[key], lang) if key in drum_names
+                   else t("figure.drum.gm", lang, n=key) for key in drum_keys}
+    label_w = max((text_width(label, small) for label in drum_labels.values()), default=0)
     left, right, top, bottom = int(max(50 * s, label_w + 12 * s)), W - 12 * s, 28 * s, H - 26 * s
     lane_gap = 8 * s if drum_keys else 0
     lane_h = int(min(max(40 * s, 14 * s * len(drum_keys)), 0.3 * (bottom - top))) if drum_keys else 0
@@ -842,8 +791,8 @@ def piano_roll_image(score: Any, *, width: int = 1000, height: int = 460, pitch_
         if key % 12 == 0:
             draw.line([(left, y1), (right, y1)], fill=(90, 96, 150), width=s)
         if key % 12 == 0 or (row_h >= 13 * s and not black):
-            draw.text((left - 6 * s, y_of(key)), _text(_pitch_label(key, lang), font),
-                      fill=_TEXT if key % 12 == 0 else (170, 165, 160), font=font, anchor="rm")
+            draw_text(draw, (left - 6 * s, y_of(key)), _pitch_label(key, lang),
+                      fill=_TEXT if key % 12 == 0 else (170, 165, 160), size=size, anchor="rm")
     if drum_keys:
         draw.rectangle([left, bottom - lane_h, right, bottom], fill=(24, 24, 52))
     # bar and beat lines
@@ -863,7 +812,7 @@ def piano_roll_image(score: Any, *, width: int = 1000, height: int = 460, pitch_
                 draw.line([(x, y0), (x, y1)], fill=colour, width=s)
         bar_number = i // max(int(score.beats_per_bar), 1)
         if strong and bar_number % label_every == 0 and x < right - 8 * s:
-            draw.text((x + 2 * s, bottom + 4 * s), str(bar_number + 1), fill=_TEXT, font=font, anchor="la")
+            draw_text(draw, (x + 2 * s, bottom + 4 * s), str(bar_number + 1), fill=_TEXT, size=size, anchor="la")
 
     colours = {t.name: _hex(_TRACK_COLOURS[i % len(_TRACK_COLOURS)]) for i, t in enumerate(score.tracks)}
     # melodic notes, centred on their fractional pitch
@@ -885,7 +834,7 @@ def piano_roll_image(score: Any, *, width: int = 1000, height: int = 460, pitch_
         for i, key in enumerate(reversed(drum_keys)):
             yc = bottom - lane_h + lane_row * (i + 0.5)
             if lane_row >= 9 * s:
-                draw.text((left - 6 * s, yc), drum_labels[key], fill=(170, 165, 160), font=small, anchor="rm")
+                draw_text(draw, (left - 6 * s, yc), drum_labels[key], fill=(170, 165, 160), size=small, anchor="rm")
         for n in hits:
             c = colours[n.track]
             i = len(drum_keys) - 1 - drum_keys.index(int(round(n.pitch)))
@@ -895,16 +844,15 @@ def piano_roll_image(score: Any, *, width: int = 1000, height: int = 460, pitch_
             draw.polygon([(xc, yc - r), (xc + r, yc), (xc, yc + r), (xc - r, yc)], fill=c + (235,))
     # legend: one swatch per track
     x = left
-    for t in score.tracks:
-        label = _text(t.name, font)
-        draw.rounded_rectangle([x, 9 * s, x + 14 * s, 19 * s], radius=2 * s, fill=colours[t.name])
-        draw.text((x + 19 * s, 14 * s), label, fill=_TEXT, font=font, anchor="lm")
-        x += 19 * s + int(draw.textlength(label, font=font)) + 16 * s
+    for track in score.tracks:
+        label = _figure_word("track", track.name, lang)
+        draw.rounded_rectangle([x, 9 * s, x + 14 * s, 19 * s], radius=2 * s, fill=colours[track.name])
+        draw_text(draw, (x + 19 * s, 14 * s), label, fill=_TEXT, size=size, anchor="lm")
+        x += 19 * s + int(text_width(label, size)) + 16 * s
     if any(abs(n.pitch - round(n.pitch)) > 1e-6 for n in melodic):
-        note = "contour clair : quart de ton" if lang != "en" else "light outline: quarter tone"
-        draw.text((right, 14 * s), note, fill=(250, 244, 230), font=font, anchor="rm")
-    draw.text((left - 6 * s, bottom + 4 * s), "bar" if lang == "en" else "mes.", fill=(170, 165, 160), font=font,
+        draw_text(draw, (right, 14 * s), t("figure.quarter_tone", lang), fill=(250, 244, 230), size=size, anchor="rm")
+    draw_text(draw, (left - 6 * s, bottom + 4 * s), t("figure.bar", lang), fill=(170, 165, 160), size=size,
               anchor="ra")
     return _finish(canvas, width, height, "piano_roll",
-                   {"tracks": [t.name for t in score.tracks], "tempo": score.tempo, "width": width, "height": height},
-                   began)
+                   {"tracks": [tr.name for tr in score.tracks], "tempo": score.tempo, "width": width,
+                    "height": height, "lang": lang}, began)

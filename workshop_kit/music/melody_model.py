@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..device import resolve_device
 from ..errors import EngineUnavailableError, MissingModelError, ParameterError
+from ..i18n import Msg
 from ..validation import check_float, check_int, resolve_seed
 from .. import shipped
 from ..registry import ENGINES
@@ -90,22 +91,17 @@ def _build(folder: Path, device: str):
 
     vocab = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
     if tuple(vocab.get("tokens", ())) != tok.VOCAB:
-        raise EngineUnavailableError(
-            f"The melody model in {folder} was trained with another vocabulary (tokenizer version "
-            f"{vocab.get('tokenizer_version')}, this kit: {tok.TOKENIZER_VERSION}). "
-            f"Train it again with: {MODEL.train_command}",
-            f"Le modèle de mélodie de {folder} a été entraîné avec un autre vocabulaire. Entraînez-le de nouveau "
-            f"avec : {MODEL.train_command}",
-        )
+        raise EngineUnavailableError(Msg("error.melody.vocab", folder=str(folder),
+                                         version=vocab.get("tokenizer_version"), kit=tok.TOKENIZER_VERSION,
+                                         command=MODEL.train_command))
     config = GPT2Config.from_json_file(str(folder / CONFIG_FILE))
     model = GPT2LMHeadModel(config)
     state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     missing = [k for k in missing if k != "lm_head.weight"]  # tied to the token embedding
     if missing or unexpected:
-        raise EngineUnavailableError(
-            f"The melody weights in {folder} do not match their config (missing {missing[:3]}, unexpected "
-            f"{unexpected[:3]}). Train the model again with: {MODEL.train_command}")
+        raise EngineUnavailableError(Msg("error.melody.weights", folder=str(folder), missing=str(missing[:3]),
+                                         unexpected=str(unexpected[:3]), command=MODEL.train_command))
     model.tie_weights()
     model.eval()
     model.requires_grad_(False)
@@ -182,8 +178,8 @@ def load_baselines(*, path: str | os.PathLike | None = None) -> dict[str, NGramM
     folder = MODEL.folder(path)
     file = folder / BASELINES_FILE
     if not file.is_file():
-        raise MissingModelError(f"No {BASELINES_FILE} in {folder}. Train the melody model with: {MODEL.train_command}",
-                                f"Pas de {BASELINES_FILE} dans {folder}. Entraînez le modèle avec : {MODEL.train_command}")
+        raise MissingModelError(Msg("error.melody.baselines", file=BASELINES_FILE, folder=str(folder),
+                                    command=MODEL.train_command))
     data = json.loads(file.read_text(encoding="utf-8"))
     return {name: NGramModel.from_dict(data[name]) for name in ("unigram", "bigram")}
 
@@ -394,11 +390,12 @@ def _read_midi_motif(path: Path, *, tonic: str, scale: object) -> list[str]:
     try:
         pm = pretty_midi.PrettyMIDI(str(path))
     except (OSError, ValueError, EOFError, KeyError, IndexError) as exc:
-        raise ParameterError("motif", str(path), "a readable MIDI file", reason=f"cannot read it ({exc})") from None
+        raise ParameterError("motif", str(path), Msg("allowed.readable_midi"),
+                             reason=Msg("reason.cannot_read", why=str(exc))) from None
     notes = sorted((n for inst in pm.instruments if not inst.is_drum for n in inst.notes),
                    key=lambda n: (n.start, -n.pitch))
     if not notes:
-        raise ParameterError("motif", str(path), "a MIDI file with notes", reason="it has no notes")
+        raise ParameterError("motif", str(path), Msg("allowed.midi_with_notes"), reason=Msg("reason.no_notes.file"))
     _, tempi = pm.get_tempo_changes()
     bps = (float(tempi[0]) if len(tempi) else 120.0) / 60.0
     events: list[tuple[float | None, float]] = []
@@ -418,16 +415,15 @@ def _motif_tokens(motif: object, *, tonic: str, scale: object) -> list[str]:
     if isinstance(motif, os.PathLike) or (isinstance(motif, str) and motif.strip().lower().endswith((".mid", ".midi"))):
         path = Path(motif).expanduser()
         if not path.is_file():
-            raise ParameterError("motif", str(motif), "note names such as \"D4 E4 F4 G4\" or an existing MIDI file",
-                                 reason="no such file")
+            raise ParameterError("motif", str(motif), Msg("allowed.motif_or_midi"), reason=Msg("reason.no_such_file"))
         words = _read_midi_motif(path, tonic=tonic, scale=scale)
     elif isinstance(motif, str):
         words = tok.encode_note_names(motif, key=tonic, scale=scale)
     else:
-        raise ParameterError("motif", motif, "note names such as \"D4 E4 F4 G4\" or a MIDI file path")
+        raise ParameterError("motif", motif, Msg("allowed.motif_or_midi_path"))
     body = [w for w in words if w not in (tok.BOS, tok.EOS) and not w.startswith("M:")]
     if not body:
-        raise ParameterError("motif", motif, "at least one note")
+        raise ParameterError("motif", motif, Msg("allowed.at_least_one_note"))
     return body
 
 
@@ -435,7 +431,7 @@ def _check_sample_args(n_tokens, temperature, top_k, meter, tonic, scale):
     n_tokens = check_int("n_tokens", n_tokens, 1, MAX_TOKENS)
     temperature = check_float("temperature", temperature, 0.0, MAX_TEMPERATURE)
     if temperature <= 0:
-        raise ParameterError("temperature", temperature, f"a number above 0 and at most {MAX_TEMPERATURE:g}")
+        raise ParameterError("temperature", temperature, Msg("allowed.temperature", max=MAX_TEMPERATURE))
     if top_k is not None:
         top_k = check_int("top_k", top_k, 1, len(tok.VOCAB))
     if meter is not None and (not isinstance(meter, str) or meter not in tok.METERS[:-1]):

@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 from ..errors import EngineUnavailableError
+from ..i18n import Msg
 from . import soundfont
 from .score import Score, split_pitch
 from .soundfont import Voice
@@ -40,16 +41,10 @@ def soundfont_path() -> str:
     try:
         import pretty_midi
     except ImportError:
-        raise EngineUnavailableError(
-            "The music renderer needs the pretty_midi package and its SoundFont: pip install pretty_midi",
-            "Le rendu audio a besoin du paquet pretty_midi et de sa SoundFont : pip install pretty_midi",
-        ) from None
+        raise EngineUnavailableError(Msg("error.render.pretty_midi")) from None
     path = os.path.join(os.path.dirname(pretty_midi.__file__), "TimGM6mb.sf2")
     if not os.path.isfile(path):
-        raise EngineUnavailableError(
-            f"The SoundFont {path} is missing; reinstall it with: pip install --force-reinstall pretty_midi",
-            f"La SoundFont {path} est introuvable ; réinstallez-la : pip install --force-reinstall pretty_midi",
-        )
+        raise EngineUnavailableError(Msg("error.render.soundfont_missing", path=path))
     return path
 
 
@@ -122,10 +117,7 @@ def render(score: Score, *, duration: float | None = None, sample_rate: int = SA
     try:
         font = soundfont.load(path)
     except (soundfont.SoundFontError, OSError) as exc:
-        raise EngineUnavailableError(
-            f"The SoundFont {path} could not be read ({exc}); reinstall it: pip install --force-reinstall pretty_midi",
-            f"La SoundFont {path} n'a pas pu être lue ({exc}) ; réinstallez-la : pip install --force-reinstall pretty_midi",
-        ) from exc
+        raise EngineUnavailableError(Msg("error.render.soundfont_load", path=path, why=str(exc))) from exc
     end = max(score.end, float(duration or 0.0))
     total = int(round((end + max(0.0, tail)) * sample_rate)) + 1
     audio = soundfont.mix(font, _voices(score, int(sample_rate)), total, int(sample_rate))

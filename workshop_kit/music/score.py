@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..errors import ParameterError
+from ..i18n import Msg
 from .theory import PITCH_BEND_RANGE
 
 __all__ = ["Note", "Track", "Score", "split_pitch", "bend_value"]
@@ -106,7 +107,7 @@ class Score:
     def add_track(self, name: str, program: int = 0, *, is_drum: bool = False) -> Track:
         """Add a track and return it; names must be unique."""
         if any(t.name == name for t in self.tracks):
-            raise ParameterError("track", name, "a name not used by another track of this score")
+            raise ParameterError("track", name, Msg("allowed.unused_track"))
         track = Track(name, int(program), bool(is_drum))
         self.tracks.append(track)
         return track
@@ -151,7 +152,7 @@ class Score:
                 out[t.name] = DRUM_CHANNEL
             else:
                 if melodic >= len(free):
-                    raise ParameterError("tracks", len(self.tracks), "at most 15 melodic tracks")
+                    raise ParameterError("tracks", len(self.tracks), Msg("allowed.melodic_tracks"))
                 out[t.name] = free[melodic]
                 melodic += 1
         return out

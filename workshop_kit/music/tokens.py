@@ -34,6 +34,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from ..errors import ParameterError
+from ..i18n import Msg
 
 __all__ = [
     "BOS",
@@ -190,7 +191,7 @@ _MODES = {
 def _parse_note_letter(text: str, name: str) -> tuple[int, int]:
     m = re.match(r"^([A-Ga-g])(#{1,2}|b{1,2}|-{1,2}|♯|♭)?$", text.strip())
     if not m:
-        raise ParameterError(name, text, "a note name such as C, F#, Bb")
+        raise ParameterError(name, text, Msg("allowed.note_name"))
     letter = _LETTERS.index(m.group(1).upper())
     acc = m.group(2) or ""
     alter = acc.count("#") + acc.count("♯") - acc.count("b") - acc.count("-") - acc.count("♭")
@@ -215,12 +216,12 @@ def parse_key(key: object, *, scale: object = None) -> Key:
     if not isinstance(key, str):
         tonic = getattr(key, "tonic", None)
         if tonic is None:
-            raise ParameterError("key", key, 'a key such as "D", "D minor", "A dorian"')
+            raise ParameterError("key", key, Msg("allowed.key_name"))
         mode = getattr(key, "mode", "major") or "major"
         key = f"{tonic.name} {mode}"
     words = key.split()  # music21 writes flats with "-" ("B- major"): accepted as a note name
     if not words:
-        raise ParameterError("key", key, 'a key such as "D", "D minor", "A dorian"')
+        raise ParameterError("key", key, Msg("allowed.key_name"))
     letter, alter = _parse_note_letter(words[0], "key")
     mode = words[1].lower() if len(words) > 1 else "major"
     if scale is not None:
@@ -229,7 +230,7 @@ def parse_key(key: object, *, scale: object = None) -> Key:
             steps = _MAJOR if mode not in _MODES else _MODES[mode]
     else:
         if mode not in _MODES:
-            raise ParameterError("key", key, "a tonic and a mode among " + ", ".join(sorted(_MODES)))
+            raise ParameterError("key", key, Msg("allowed.tonic_mode", modes=sorted(_MODES)))
         steps = _MODES[mode]
     return Key(letter, alter, _signature_from_steps(letter, alter, steps))
 
@@ -245,9 +246,9 @@ def _scale_steps(scale: object) -> tuple[float, ...]:
     try:
         steps = tuple(float(s) for s in steps)
     except TypeError:
-        raise ParameterError("scale", scale, "a scale name, a Scale or a sequence of semitone steps") from None
+        raise ParameterError("scale", scale, Msg("allowed.scale_spec")) from None
     if not steps or steps[0] != 0 or any(b <= a for a, b in zip(steps, steps[1:])) or steps[-1] >= 12:
-        raise ParameterError("scale", scale, "ascending semitone steps starting at 0, all below 12")
+        raise ParameterError("scale", scale, Msg("allowed.scale_steps"))
     return steps
 
 
@@ -384,7 +385,7 @@ def encode_stream(stream, *, key: object = None) -> list[str]:
     if key is None:
         k = _stream_key(part)
         if k is None:
-            raise ParameterError("stream", stream, "a melody with at least one note")
+            raise ParameterError("stream", stream, Msg("allowed.melody_note"))
     else:
         k = parse_key(key)
     return _events_to_tokens([tuple(e) for e in events], k, ts)
@@ -441,9 +442,9 @@ def encode_events(events: Iterable[tuple[float | None, float]], *, key: object, 
             num, den = (int(x) for x in str(meter).split("/"))
             bar_length = Fraction(num * 4, den)
         except ValueError:
-            raise ParameterError("meter", meter, 'a time signature such as "6/8"') from None
+            raise ParameterError("meter", meter, Msg("allowed.meter")) from None
         if bar_length <= 0:
-            raise ParameterError("meter", meter, 'a time signature such as "6/8"')
+            raise ParameterError("meter", meter, Msg("allowed.meter"))
     out = []
     onset = Fraction(0)
     for item in events:
@@ -451,9 +452,9 @@ def encode_events(events: Iterable[tuple[float | None, float]], *, key: object, 
             pitch, beats = item
             beats = float(beats)
         except (TypeError, ValueError):
-            raise ParameterError("events", item, "(midi pitch or None, beats) pairs") from None
+            raise ParameterError("events", item, Msg("allowed.events")) from None
         if not beats > 0 or math.isinf(beats):
-            raise ParameterError("beats", beats, "a positive length in beats")
+            raise ParameterError("beats", beats, Msg("allowed.beats"))
         bar = int(onset // bar_length) if bar_length else 0
         if pitch is None:
             out.append((None, 0, beats, bar))
@@ -473,7 +474,7 @@ def encode_note_names(text: str, *, key: object, scale: object = None, beats: fl
     :func:`encode_events`; the default suits a motif.
     """
     if not isinstance(text, str) or not text.strip():
-        raise ParameterError("motif", text, 'note names with octaves, e.g. "D4 E4 F4 G4"')
+        raise ParameterError("motif", text, Msg("allowed.motif_notes"))
     k = parse_key(key, scale=scale)
     events = []
     for word in text.replace(",", " ").split():
@@ -482,8 +483,8 @@ def encode_note_names(text: str, *, key: object, scale: object = None, beats: fl
             continue
         m = _NOTE_NAME_RE.match(word)
         if not m:
-            raise ParameterError("motif", word, 'note names with octaves such as "D4", "F#4", "Bb3", or "r" for a rest',
-                                 reason=f"{word!r} is not a note name")
+            raise ParameterError("motif", word, Msg("allowed.motif_words"),
+                                 reason=Msg("reason.not_note_name", word=word))
         letter = _LETTERS.index(m.group(1).upper())
         acc = m.group(2) or ""
         alter = acc.count("#") + acc.count("♯") - acc.count("b") - acc.count("-") - acc.count("♭")
@@ -519,12 +520,12 @@ def encode(melody, *, key: object = None, meter: str | None = None, scale: objec
     """
     if isinstance(melody, str):
         if key is None:
-            raise ParameterError("key", key, 'a key such as "D minor" to read note names in')
+            raise ParameterError("key", key, Msg("allowed.key_for_names"))
         return encode_note_names(melody, key=key, scale=scale)
     if hasattr(melody, "recurse"):
         return encode_stream(melody, key=key)
     if key is None:
-        raise ParameterError("key", key, 'a key such as "D minor" to read MIDI pitches in')
+        raise ParameterError("key", key, Msg("allowed.key_for_midi"))
     return encode_events(melody, key=key, meter=meter, scale=scale)
 
 
@@ -614,7 +615,7 @@ def place(notes: Iterable[MelodyNote], *, scale: object = "major", tonic: float 
     try:
         tonic = float(tonic)
     except (TypeError, ValueError):
-        raise ParameterError("tonic", tonic, "a MIDI pitch number such as 60") from None
+        raise ParameterError("tonic", tonic, Msg("allowed.midi_pitch")) from None
     n = len(steps)
     out = []
     for note in notes:
@@ -636,7 +637,7 @@ def ids(tokens: Sequence[str]) -> list[int]:
     out = []
     for t in tokens:
         if t not in TOKEN_TO_ID:
-            raise ParameterError("token", t, "words of workshop_kit.music.tokens.VOCAB")
+            raise ParameterError("token", t, Msg("allowed.vocab_words"))
         out.append(TOKEN_TO_ID[t])
     return out
 
@@ -650,6 +651,6 @@ def tokens_of(seq: Sequence[str] | Sequence[int]) -> list[str]:
         else:
             i = int(t)
             if not 0 <= i < len(VOCAB):
-                raise ParameterError("token id", i, f"0 to {len(VOCAB) - 1}")
+                raise ParameterError("token id", i, Msg("number.span", low=0, high=len(VOCAB) - 1))
             out.append(VOCAB[i])
     return out
