@@ -266,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cores", type=_ranged_int(1, 256, "cores"), default=1,
                    help="cores one participant's kernels use (default 1)")
     p.add_argument("--max-participants", type=_ranged_int(1, 1000, "max-participants"), default=None,
-                   help="most participants at once (default: what the memory holds at 0.6 GB each)")
+                   help="most participants at once (default: what the memory holds at 0.7 GB each)")
     p.add_argument("--disk-gb", type=_ranged_float(0.1, 1000, "disk-gb"), default=2.0,
                    help="what one participant's folder may hold (default 2)")
     p.add_argument("--idle-minutes", type=_ranged_int(5, 1440, "idle-minutes"), default=30,
@@ -286,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--readme", default=None, help="also rewrite the benchmark table in this README")
     p.add_argument("--no-booth", action="store_true", help="skip the booth start-up measurement")
     p.add_argument("--no-overhead", action="store_true", help="skip the pretrained wrappers' overhead measurement")
+    p.add_argument("--classroom", action="store_true",
+                   help="instead: how many participants this machine holds as a classroom (each logs in, starts a "
+                        "server and runs notebook 00, all at once); writes bench/classroom.json")
+    p.add_argument("--sizes", default="5,10,20", help="--classroom: the room sizes to try (default 5,10,20)")
     return parser
 
 
@@ -508,6 +512,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .classroom.command import main as classroom_main
 
             return classroom_main(args)
+        if args.command == "bench" and args.classroom:
+            from .bench import classroom_main
+
+            try:
+                sizes = tuple(_ranged_int(1, 200, "sizes")(n) for n in args.sizes.split(","))
+            except argparse.ArgumentTypeError as exc:
+                raise _UsageError(f"workshop-kit bench: {exc}") from None
+            out = "bench/classroom.json" if args.out == "bench/results.json" else args.out
+            return classroom_main(sizes=sizes, out=out, readme=args.readme)
         if args.command == "bench":
             from .bench import main as bench_main
 

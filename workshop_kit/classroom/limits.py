@@ -269,6 +269,24 @@ def room_pids(room_id: str, account: str | None = None, mechanism: Mechanism | N
     return pids
 
 
+def room_rss(room_id: str) -> dict[str, int]:
+    """Resident memory of a room now, by participant's account (``""``: the hub, its proxy and services), in one
+    pass over the machine's processes."""
+    import psutil
+
+    used: dict[str, int] = {}
+    for process in psutil.process_iter(["pid"]):
+        try:
+            env = process.environ()
+            if env.get(ROOM_ENV) != room_id or process.pid == os.getpid():
+                continue
+            account = env.get(ACCOUNT_ENV, "")
+            used[account] = used.get(account, 0) + process.memory_info().rss
+        except (psutil.Error, OSError):
+            continue
+    return used
+
+
 def participant_pids(room_id: str, account: str, mechanism: Mechanism | None = None) -> set[int]:
     return room_pids(room_id, account, mechanism)
 

@@ -26,7 +26,7 @@ from .names import account_of, check_name
 MODES = ("simple", "isolated")
 LOGINS = ("code", "names")
 
-NEED_GB = 0.6
+NEED_GB = 0.7
 """Memory one participant typically uses (their Jupyter server and one kernel that ran notebook 00), rounded up from
 ``workshop-kit bench --classroom`` on the 2-core development machine; the hub counts it to decide when the room is
 full."""
