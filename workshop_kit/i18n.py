@@ -227,6 +227,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "That is not your code: it is written on your card, next to your name.",
         "ar": "هذا ليس رمزك: إنه مكتوب على بطاقتك بجانب اسمك.",
     },
+    "room.slow_down": {
+        "fr": "Trop de codes faux depuis cet appareil : attendez {seconds} secondes, puis réessayez.",
+        "en": "Too many wrong codes from this device: wait {seconds} seconds, then try again.",
+        "ar": "رموز خاطئة كثيرة من هذا الجهاز: انتظر {seconds} ثانية ثم أعد المحاولة.",
+    },
     "room.not_listed": {
         "fr": "« {name} » n'est pas sur la liste de la salle : écrivez votre nom comme sur votre carte.",
         "en": "“{name}” is not on the room's list: type your name as it is on your card.",

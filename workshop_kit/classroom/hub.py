@@ -44,6 +44,10 @@ TEMPLATES = Path(__file__).with_name("templates")
 """The room's pages (login in three languages); JupyterHub's own templates fill the rest."""
 
 BROWSER_COOKIE = "workshop-kit-browser"
+WRONG_CODES_ALLOWED = 5
+WRONG_CODES_WINDOW_S = 60
+"""After this many wrong codes from one address within the window, that address waits: a room code of two words and
+two digits has about 92 000 values, which the network must not be able to try in an afternoon."""
 
 KIT_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
            "PYTHONUNBUFFERED": "1"}
@@ -85,10 +89,21 @@ class RoomAuthenticator(Authenticator):
     room_file = Unicode(config=True, help="hub/room.json written by workshop-kit classroom")
 
     _room = _RoomFile()
+    _failures: dict[str, list[float]] = {}  # address -> times of its recent wrong codes
 
     @property
     def room(self) -> dict:
         return self._room.read(self.room_file)
+
+    def _wrong(self, address: str, key: str, **values) -> web.HTTPError:
+        """Count a wrong code from ``address``: guessing the room code from the network takes too long to try."""
+        self._failures.setdefault(address, []).append(time.monotonic())
+        return _deny(key, **values)
+
+    def _too_many(self, address: str) -> bool:
+        recent = [t for t in self._failures.get(address, ()) if time.monotonic() - t < WRONG_CODES_WINDOW_S]
+        self._failures[address] = recent
+        return len(recent) >= WRONG_CODES_ALLOWED
 
     def words(self, key: str) -> list[tuple[str, str]]:
         """(language, text) of ``key``, for the room's login page."""
@@ -102,6 +117,9 @@ class RoomAuthenticator(Authenticator):
 
     async def authenticate(self, handler, data):
         room = self.room
+        address = getattr(getattr(handler, "request", None), "remote_ip", "") or ""
+        if self._too_many(address):
+            raise _deny("room.slow_down", seconds=WRONG_CODES_WINDOW_S)
         typed = (data or {}).get("username", "")
         code = (data or {}).get("password", "")
         try:
@@ -112,13 +130,13 @@ class RoomAuthenticator(Authenticator):
         account = account_of(name)
         if room["login"] == "code":
             if not same_code(code, room["salt"], room["code"]):
-                raise _deny("room.wrong_code")
+                raise self._wrong(address, "room.wrong_code")
         else:
             entry = room["roster"].get(account)
             if entry is None:
-                raise _deny("room.not_listed", name=name)
+                raise self._wrong(address, "room.not_listed", name=name)
             if not same_code(code, room["salt"], entry["code"]):
-                raise _deny("room.wrong_personal")
+                raise self._wrong(address, "room.wrong_personal")
         token = handler.get_cookie(BROWSER_COOKIE) or ""
         if len(token) != 32:
             token = secrets.token_hex(16)
