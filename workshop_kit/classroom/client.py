@@ -48,7 +48,7 @@ class LoginRefused(Exception):
     """The hub answered the login form with a refusal (its page is in ``.page``)."""
 
     def __init__(self, status: int, page: str):
-        super().__init__(f"login refused ({status})")
+        super().__init__(f"refused ({status}): {' '.join(page.split())[:200]}")
         self.status = status
         self.page = page
 
@@ -108,11 +108,22 @@ class Participant:
             if server and server.get("ready"):
                 return self
             if not server or not server.get("pending"):
-                progress = self.http.get(f"{self.base}/hub/api/users/{self.account}/server/progress",
-                                         headers=self._auth(), timeout=self.timeout)
-                raise LoginRefused(503, progress.content.decode("utf-8", "replace"))
+                raise LoginRefused(503, self._spawn_message())
             time.sleep(0.5)
         raise TimeoutError(f"{self.name}'s server did not start within {timeout:.0f} s")
+
+    def _spawn_message(self) -> str:
+        """The hub's last word on a start that failed (its progress events), e.g. the room is full."""
+        progress = self.http.get(f"{self.base}/hub/api/users/{self.account}/server/progress", headers=self._auth(),
+                                 timeout=self.timeout)
+        messages = []
+        for line in progress.content.decode("utf-8", "replace").splitlines():
+            if line.startswith("data:"):
+                try:
+                    messages.append(json.loads(line[5:]).get("message", ""))
+                except ValueError:
+                    continue
+        return messages[-1] if messages else progress.content.decode("utf-8", "replace")
 
     def stop_server(self, timeout: float = 60.0) -> None:
         """Stop this participant's server (as the idle culler does) and wait until it is gone."""
