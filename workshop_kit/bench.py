@@ -374,8 +374,8 @@ def classroom_table(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [f"Measured {report['created'][:10]} on {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM (a machine "
              f"shared with other work); every participant runs `{report['notebook']}` at the same time.", "",
-             "| participants at once | finished | first result (median / slowest) | whole notebook (median) "
-             "| memory per participant (median / max) |", "|---:|---:|---:|---:|---:|"]
+             "| participants at once | finished | login to first result (median / slowest) "
+             "| whole notebook (median) | memory per participant (median / max) |", "|---:|---:|---:|---:|---:|"]
     for r in report["sizes"]:
         if not r["tried"]:
             lines.append(f"| {r['participants']} | not tried: {r['why']} | | | |")
