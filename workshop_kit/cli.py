@@ -247,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "files (default ./salle; kept from one day to the next)")
     p.add_argument("--isolated", action="store_true",
                    help="one system user per participant (Linux, as root): no kernel can read another's folder")
+    p.add_argument("--open-folders", action="store_true",
+                   help="--isolated: let the participants' users pass through closed folders on the way to Python and "
+                        "the kit (o+x, not listable) while the room runs; their modes are put back afterwards")
     p.add_argument("--names", default=None, help="a file of the participants' names, one a line: each gets a "
                                                  "personal code to print (default: one room code for all)")
     p.add_argument("--code", default=None, help="the room code (default: made up, and kept in the room's folder)")

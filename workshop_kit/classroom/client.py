@@ -19,6 +19,9 @@ from ..errors import ParameterError
 from .names import account_of
 
 RESULT_TYPES = ("display_data", "execute_result")
+CONNECT_TIMEOUT_S = 180.0
+"""A kernel's websocket answers once the kernel is up: on a busy machine, with a room starting at once, that can
+take as long as starting a server."""
 
 
 @dataclass
@@ -191,7 +194,7 @@ class Kernel:
                + f"/user/{participant.account}/api/kernels/{kernel_id}/channels")
         self.session = uuid.uuid4().hex
         self.ws = websocket.create_connection(url, header=[f"Authorization: token {participant.token}"],
-                                              timeout=participant.timeout)
+                                              timeout=CONNECT_TIMEOUT_S)
 
     def execute(self, code: str, *, timeout: float = 180.0) -> Execution:
         msg_id = uuid.uuid4().hex

@@ -16,7 +16,7 @@ def settings_from(args):
         booth_port=None if args.no_booth else args.booth_port, trainer_port=args.trainer_port,
         limits=Limits(memory_gb=args.memory_gb, cores=args.cores, file_gb=min(args.disk_gb, 2.0)),
         max_participants=args.max_participants, disk_gb=args.disk_gb, idle_minutes=args.idle_minutes,
-        notebooks=args.notebooks, lang=args.lang, proxy=args.proxy)
+        notebooks=args.notebooks, lang=args.lang, proxy=args.proxy, open_folders=args.open_folders)
 
 
 def main(args) -> int:
