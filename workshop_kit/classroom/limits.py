@@ -3,9 +3,10 @@
 The best bound is a control group per participant (all their processes together: the Jupyter server, every kernel
 and what a kernel starts). Linux offers it in two shapes: the older one, a hierarchy per controller
 (``/sys/fs/cgroup/memory/…``), and the unified one (cgroup v2), where a child group may use the memory controller
-only when the group above delegates it. Where neither can be written (macOS, a cgroup v2 group with processes in
-it), each process gets ``RLIMIT_AS``, a cap on its own address space: a kernel that asks for more gets a
-``MemoryError`` and the others are unaffected, but two processes of one participant each get the cap.
+only when the group above delegates it. Where neither can be written on Linux (a cgroup v2 group with processes
+in it), each process gets ``RLIMIT_AS``, a cap on its own address space: a kernel that asks for more gets a
+``MemoryError`` and the others are unaffected, but two processes of one participant each get the cap. macOS
+enforces neither: there memory is not bounded per participant, and the hub's capacity check protects the room.
 
 ``RLIMIT_FSIZE`` caps the size of one file a participant's processes write everywhere (Python then raises
 ``OSError: File too large``); the room's guard (:mod:`workshop_kit.classroom.room`) watches each folder's total.
@@ -45,12 +46,15 @@ class Limits:
 class Mechanism:
     """How the limits are enforced on this machine, in words for the trainer's screen and the README."""
 
-    kind: str  # "cgroup-v1", "cgroup-v2" or "rlimit"
+    kind: str  # "cgroup-v1", "cgroup-v2", "rlimit" or "none" (macOS)
     base: tuple[Path, ...] = ()  # where the participants' groups are made: one per controller (v1), one (v2)
     detail: str = ""
 
     def describe(self, limits: Limits) -> str:
         per = f"{limits.memory_gb:g} GB"
+        if self.kind == "none":
+            return (f"memory per participant: not bounded ({self.detail}); the room refuses a new participant when "
+                    f"memory is short; one file at most {limits.file_gb:g} GB (RLIMIT_FSIZE)")
         if self.kind == "rlimit":
             cap = limits.memory_gb + ADDRESS_SPACE_EXTRA_GB
             return (f"memory per participant: {per} — enforced per process as an address-space cap (RLIMIT_AS "
@@ -115,6 +119,8 @@ def _try_group(parent: Path, name: str, files: dict[str, str]) -> bool:
 
 def find_mechanism(room_id: str) -> Mechanism:
     """The best way to bound a participant here; tried for real (a group is made and removed), never assumed."""
+    if sys.platform == "darwin":
+        return Mechanism("none", detail="macOS has no control groups and does not enforce address-space caps")
     if not sys.platform.startswith("linux"):
         return Mechanism("rlimit", detail=f"{sys.platform} has no control groups")
     groups = _own_groups()
