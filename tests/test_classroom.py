@@ -617,3 +617,16 @@ def test_with_a_list_of_names_each_participant_has_a_code_of_their_own(tmp_path)
     with pytest.raises(HTTPError, match="pas sur la liste"):
         come("Nadia", codes["Sara"], _Browser())
     assert _door(tmp_path, login="names", roster=("Sara", "يوسف"))[1] == codes  # the same codes tomorrow
+
+
+def test_every_word_of_the_room_is_in_three_languages_with_the_same_blanks():
+    import string
+
+    from workshop_kit.i18n import LANGS, STRINGS
+
+    keys = [k for k in STRINGS if k.startswith("room.")]
+    assert len(keys) > 15
+    for key in keys:
+        blanks = {lang: {f for _, f, _, _ in string.Formatter().parse(STRINGS[key][lang]) if f} for lang in LANGS}
+        assert all(STRINGS[key].get(lang) for lang in LANGS), key
+        assert blanks["fr"] == blanks["en"] == blanks["ar"], (key, blanks)
