@@ -35,15 +35,17 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH)" $(TORCH_INDEX)
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,classroom]"
 	touch $(STAMP)
 
 demo: $(STAMP)
 	WORKSHOP_KIT_OFFLINE=1 HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False \
 	  $(BIN)/workshop-kit booth --host $(HOST) --port $(PORT) --lang $(LANG_UI) $(BOOTH_ARGS)
 
-# The Khronos glTF validator (npm) checks every GLB the kit writes; where Node.js is missing those tests skip.
+# The Khronos glTF validator (npm) checks every GLB the kit writes; JupyterHub's proxy (npm) serves the classroom.
+# Where Node.js is missing, those tests skip.
 GLTF_VALIDATOR := .tools/node_modules/gltf-validator/package.json
+HUB_PROXY := .tools/node_modules/configurable-http-proxy/package.json
 
 # Debian's Chromium drives the booth's browser tests (Playwright); as root on Debian `make test` installs it.
 browser:
@@ -57,10 +59,12 @@ browser:
 test: $(STAMP) browser
 	@if command -v npm >/dev/null 2>&1; then \
 	  test -f $(GLTF_VALIDATOR) || npm install --silent --no-fund --no-audit --prefix .tools gltf-validator@2.0.0-dev.3.10; \
-	else echo "npm not found: the glTF validator tests will be skipped"; fi
+	  test -f $(HUB_PROXY) || npm install --silent --no-fund --no-audit --prefix .tools configurable-http-proxy@5.3.0; \
+	else echo "npm not found: the glTF validator and classroom tests will be skipped"; fi
 	HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False \
 	WORKSHOP_KIT_REQUIRE_GLTF_VALIDATOR=$$(test -f $(GLTF_VALIDATOR) && echo 1 || echo 0) \
 	WORKSHOP_KIT_REQUIRE_BROWSER=$$(command -v chromium >/dev/null 2>&1 && echo 1 || echo 0) \
+	WORKSHOP_KIT_REQUIRE_CLASSROOM=$$(test -f $(HUB_PROXY) && echo 1 || echo 0) \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -24,7 +24,7 @@ from .errors import (
 )
 
 _SUBMODULES = ("music", "image", "mesh", "palettes", "presets", "device", "results", "files", "doctor", "bench", "booth",
-               "i18n", "pretrained", "shipped", "registry", "validation", "imageio_safe")
+               "i18n", "pretrained", "shipped", "registry", "validation", "imageio_safe", "classroom", "portfolio")
 
 __all__ = [
     "__version__",
@@ -35,12 +35,14 @@ __all__ = [
     "EngineUnavailableError",
     "MissingModelError",
     *_SUBMODULES,
+    "use_server",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - what IDEs and type checkers see; at run time each loads on first use
     from . import (  # noqa: F401
         bench,
         booth,
+        classroom,
         device,
         doctor,
         files,
@@ -50,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover - what IDEs and type checkers see; at run 
         mesh,
         music,
         palettes,
+        portfolio,
         presets,
         pretrained,
         registry,
@@ -60,6 +63,10 @@ if TYPE_CHECKING:  # pragma: no cover - what IDEs and type checkers see; at run 
 
 
 def __getattr__(name: str):
+    if name == "use_server":  # heavy engines on the classroom machine (workshop_kit.classroom.remote)
+        from .classroom.remote import use_server
+
+        return use_server
     if name in _SUBMODULES:
         module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module

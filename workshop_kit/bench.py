@@ -255,3 +255,154 @@ def main(*, runs: int = 5, out: str | None = "bench/results.json", readme: str |
     if readme:
         update_readme(readme, text)
     return 0
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The classroom: how many participants one machine holds
+
+CLASSROOM_START = "<!-- classroom:start -->"
+CLASSROOM_END = "<!-- classroom:end -->"
+CLASSROOM_SIZES = (5, 10, 20)
+CLASSROOM_OS_GB = 2.0
+"""Memory left to the operating system and the trainer's own programs when a machine's capacity is extrapolated."""
+
+
+def classroom(sizes: tuple[int, ...] = CLASSROOM_SIZES, *, notebook: str = "carnets/00_decouvrir.ipynb",
+              timeout_s: float = 1200.0, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """N simulated participants at once, for each N of ``sizes``: each logs in over HTTP, starts a server and runs
+    ``notebook`` through the Jupyter API, all at the same time, in a room on 127.0.0.1 (simple mode).
+
+    Measured: the seconds from a participant's login to their first result shown, the seconds to the end of the
+    notebook, the resident memory of each participant's processes (the peak, sampled every second) and of the hub.
+    A size is tried only when the memory it would need (from what the previous size measured) is free, so that the
+    benchmark finds the largest N this machine holds without exhausting it.
+    """
+    import shutil
+    import tempfile
+    import threading
+
+    from .classroom import limits
+    from .classroom.client import Participant
+    from .classroom.room import Classroom
+    from .classroom.settings import NEED_GB, RoomSettings
+
+    say = progress or (lambda _msg: None)
+    rows: list[dict[str, Any]] = []
+    per_gb = NEED_GB
+    for n in sizes:
+        here = limits.Machine.now()
+        needed = n * per_gb + CLASSROOM_OS_GB
+        if here.available_gb < needed:
+            rows.append({"participants": n, "tried": False, "held": False,
+                         "why": f"needs about {needed:.1f} GB, {here.available_gb:.1f} GB available"})
+            say(f"{n} participants: not tried ({rows[-1]['why']})")
+            break
+        say(f"{n} participants at once")
+        base = Path(tempfile.mkdtemp(prefix="workshop-kit-bench-room-"))
+        settings = RoomSettings(folder=base / "salle", code="bench-room", host="127.0.0.1", port=_free_port(),
+                                join_port=_free_port(), booth_port=None, trainer_port=_free_port(),
+                                max_participants=n, reserve_gb=0.5)
+        room = Classroom(settings)
+        peaks: dict[str, int] = {}
+        done = threading.Event()
+        runs: dict[str, dict] = {}
+
+        def sample():
+            while not done.wait(1.0):
+                for account, rss in limits.room_rss(room.room_id).items():
+                    peaks[account] = max(peaks.get(account, 0), rss)
+
+        def participate(person: Participant):
+            try:
+                person.login().start_server(timeout=timeout_s)
+                runs[person.account] = person.run_notebook(notebook, cell_timeout=timeout_s)
+            except Exception as exc:  # noqa: BLE001 - a participant who fails is a measure, not a crash
+                runs[person.account] = {"errors": [f"{type(exc).__name__}: {exc}"[:300]]}
+
+        start = time.perf_counter()
+        try:
+            room.start()
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            people = [Participant(f"http://127.0.0.1:{settings.port}", f"Participant {i + 1}", "bench-room",
+                                  timeout=120) for i in range(n)]
+            threads = [threading.Thread(target=participate, args=(p,)) for p in people]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=timeout_s)
+            wall = time.perf_counter() - start
+            done.set()
+            sampler.join()
+            least = limits.Machine.now().available_gb
+        finally:
+            done.set()
+            left = room.stop()
+            shutil.rmtree(base, ignore_errors=True)
+        ok = [r for r in runs.values() if not r.get("errors")]
+        firsts = [r["first_result_s"] for r in ok if r.get("first_result_s") is not None]
+        rss = [peaks.get(p.account, 0) / 2**30 for p in people]
+        row = {"participants": n, "tried": True, "held": len(ok) == n, "finished": len(ok),
+               "first_result_median_s": statistics.median(firsts) if firsts else None,
+               "first_result_max_s": max(firsts) if firsts else None,
+               "notebook_median_s": statistics.median([r["seconds"] for r in ok]) if ok else None,
+               "wall_s": wall, "rss_per_participant_median_gb": statistics.median(rss),
+               "rss_per_participant_max_gb": max(rss), "hub_rss_gb": peaks.get("", 0) / 2**30,
+               "available_gb_after": least, "errors": [e for r in runs.values() for e in r.get("errors", [])][:5],
+               "processes_left": len(left)}
+        rows.append(row)
+        say(f"{n} participants: {row['finished']}/{n} finished, first result median "
+            f"{row['first_result_median_s'] or 0:.0f} s, {row['rss_per_participant_median_gb']:.2f} GB each")
+        per_gb = max(per_gb, row["rss_per_participant_max_gb"])
+        if not row["held"]:
+            break
+    held = [r for r in rows if r.get("held")]
+    measured = [r for r in rows if r.get("tried")]
+    per = max((r["rss_per_participant_median_gb"] for r in measured), default=NEED_GB)
+    hub = max((r["hub_rss_gb"] for r in measured), default=0.0)
+
+    def holds(ram_gb: float) -> int:
+        return int((ram_gb - CLASSROOM_OS_GB - hub) // per)
+
+    return {"created": now_iso(), "machine": machine(), "notebook": notebook, "sizes": rows,
+            "largest_held": max((r["participants"] for r in held), default=0),
+            "per_participant_gb": per, "hub_gb": hub,
+            "extrapolated": {"16 GB laptop": holds(16), "64 GB GPU box": holds(64)}}
+
+
+def classroom_table(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    lines = [f"Measured {report['created'][:10]} on {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM (a machine "
+             f"shared with other work); every participant runs `{report['notebook']}` at the same time.", "",
+             "| participants at once | finished | login to first result (median / slowest) "
+             "| whole notebook (median) | memory per participant (median / max) |", "|---:|---:|---:|---:|---:|"]
+    for r in report["sizes"]:
+        if not r["tried"]:
+            lines.append(f"| {r['participants']} | not tried: {r['why']} | | | |")
+            continue
+        first = (f"{r['first_result_median_s']:.0f} s / {r['first_result_max_s']:.0f} s"
+                 if r["first_result_median_s"] is not None else "—")
+        whole = f"{r['notebook_median_s']:.0f} s" if r["notebook_median_s"] is not None else "—"
+        lines.append(f"| {r['participants']} | {r['finished']} | {first} | {whole} | "
+                     f"{r['rss_per_participant_median_gb']:.2f} / {r['rss_per_participant_max_gb']:.2f} GB |")
+    x = report["extrapolated"]
+    lines += ["", f"Largest room this machine held: **{report['largest_held']}** participants. Extrapolated from the "
+              f"measured memory per participant ({report['per_participant_gb']:.2f} GB) and of the hub "
+              f"({report['hub_gb']:.2f} GB), keeping {CLASSROOM_OS_GB:g} GB for the system — memory only, an "
+              f"extrapolation, not a measurement: a 16 GB laptop holds about **{x['16 GB laptop']}**, a 64 GB GPU box "
+              f"about **{x['64 GB GPU box']}** participants running notebook 00. Cores decide how long each waits: "
+              "see the first-result column."]
+    return "\n".join(lines)
+
+
+def classroom_main(*, sizes: tuple[int, ...] = CLASSROOM_SIZES, out: str | None = "bench/classroom.json",
+                   readme: str | None = None) -> int:
+    report = classroom(sizes, progress=lambda msg: print(f"… {msg}", file=sys.stderr, flush=True))
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        write_json(out, report)
+    text = classroom_table(report)
+    print(text)
+    if readme:
+        replace_block(readme, CLASSROOM_START, CLASSROOM_END, text)
+    return 0

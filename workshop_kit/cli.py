@@ -279,6 +279,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the room's table as JSON")
     p.add_argument("--summary", default=None, metavar="REPORT", help="one laptop's verdict from its report, in a line")
 
+    p = sub.add_parser("classroom", help="serve the room from this machine: notebooks for every participant in the "
+                                         "browser (JupyterHub), the booth, a join page with a QR code")
+    p.add_argument("what", nargs="?", choices=["serve", "card"], default="serve",
+                   help="serve: the room (default); card: rewrite the ethics card's licences and energy (--write)")
+    p.add_argument("--room", default="salle", help="the room's folder: participants' work, doctor reports, the hub's "
+                                                   "files (default ./salle; kept from one day to the next)")
+    p.add_argument("--isolated", action="store_true",
+                   help="one system user per participant (Linux, as root): no kernel can read another's folder")
+    p.add_argument("--open-folders", action="store_true",
+                   help="--isolated: let the participants' users pass through closed folders on the way to Python and "
+                        "the kit (o+x, not listable) while the room runs; their modes are put back afterwards")
+    p.add_argument("--names", default=None, help="a file of the participants' names, one a line: each gets a "
+                                                 "personal code to print (default: one room code for all)")
+    p.add_argument("--code", default=None, help="the room code (default: made up, and kept in the room's folder)")
+    p.add_argument("--host", default="0.0.0.0", help="address to serve (default 0.0.0.0: the room's network)")
+    p.add_argument("--port", type=_ranged_int(1, 65535, "port"), default=8000,
+                   help="the notebooks' port (default 8000)")
+    p.add_argument("--join-port", type=_ranged_int(1, 65535, "join-port"), default=8080,
+                   help="the join page's port: the room's address (default 8080)")
+    p.add_argument("--booth-port", type=_ranged_int(1, 65535, "booth-port"), default=7860,
+                   help="the booth's port (default 7860)")
+    p.add_argument("--no-booth", action="store_true", help="do not serve the booth")
+    p.add_argument("--trainer-port", type=_ranged_int(1, 65535, "trainer-port"), default=8001,
+                   help="the trainer's view, on this machine only (default 8001)")
+    p.add_argument("--memory-gb", type=_ranged_float(0.5, 512, "memory-gb"), default=2.0,
+                   help="memory one participant may use, all their processes together where the machine allows "
+                        "(default 2)")
+    p.add_argument("--cores", type=_ranged_int(1, 256, "cores"), default=1,
+                   help="cores one participant's kernels use (default 1)")
+    p.add_argument("--max-participants", type=_ranged_int(1, 1000, "max-participants"), default=None,
+                   help="most participants at once (default: what the memory holds at 0.7 GB each)")
+    p.add_argument("--disk-gb", type=_ranged_float(0.1, 1000, "disk-gb"), default=2.0,
+                   help="what one participant's folder may hold (default 2)")
+    p.add_argument("--idle-minutes", type=_ranged_int(5, 1440, "idle-minutes"), default=30,
+                   help="a server idle this long is stopped; its files stay (default 30)")
+    p.add_argument("--notebooks", default=None, help="the notebooks each participant gets a copy of "
+                                                     "(default: the kit's notebooks/)")
+    p.add_argument("--lang", default="fr", choices=list(LANGS), help="the booth's language (default fr)")
+    p.add_argument("--proxy", default=None,
+                   help="configurable-http-proxy (default: .tools/ of the kit, else the PATH)")
+    p.add_argument("--write", default="docs/carte-ethique.md", help="card: the card to rewrite")
+    p.add_argument("--tdp", type=_ranged_float(1, 1000, "tdp"), default=15.0,
+                   help="card: the processor's TDP in watts the energy estimate uses (default 15, a laptop's)")
+
     p = sub.add_parser("bench", help="measure import time, each engine (median of runs), memory and booth start-up")
     p.add_argument("--runs", type=_ranged_int(1, 50, "runs"), default=5, help="runs per engine (default 5)")
     p.add_argument("--out", default="bench/results.json", help="JSON file to write (default bench/results.json)")
@@ -291,6 +335,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --booth: clients at once (default 25)")
     p.add_argument("--generations", type=_ranged_int(10, 100_000, "generations"), default=1500,
                    help="with --booth: generations of the soak (default 1500)")
+    p.add_argument("--classroom", action="store_true",
+                   help="instead: how many participants this machine holds as a classroom (each logs in, starts a "
+                        "server and runs notebook 00, all at once); writes bench/classroom.json")
+    p.add_argument("--sizes", default="5,10,20", help="--classroom: the room sizes to try (default 5,10,20)")
     return parser
 
 
@@ -575,6 +623,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .room import main as room_main
 
             return room_main(args.folder, html=args.html, lang=args.lang, as_json=args.json, summary=args.summary)
+        if args.command == "classroom":
+            from .classroom.command import main as classroom_main
+
+            return classroom_main(args)
+        if args.command == "bench" and args.classroom:
+            from .bench import classroom_main
+
+            try:
+                sizes = tuple(_ranged_int(1, 200, "sizes")(n) for n in args.sizes.split(","))
+            except argparse.ArgumentTypeError as exc:
+                raise _UsageError(f"workshop-kit bench: {exc}") from None
+            out = "bench/classroom.json" if args.out == "bench/results.json" else args.out
+            return classroom_main(sizes=sizes, out=out, readme=args.readme)
         if args.command == "bench":
             from .bench import main as bench_main
 

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .words.booth import BOOTH
+from .words.classroom import CLASSROOM
 from .words.common import COMMON
 from .words.errors import ERRORS
 from .words.figures import FIGURES
@@ -59,7 +60,7 @@ def _gather(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str
     return out
 
 
-STRINGS: dict[str, dict[str, str]] = _gather(COMMON, BOOTH, ERRORS, REPORTS, FIGURES)
+STRINGS: dict[str, dict[str, str]] = _gather(COMMON, BOOTH, CLASSROOM, ERRORS, REPORTS, FIGURES)
 """Every key with its wording in each language (see :mod:`workshop_kit.words`)."""
 
 

@@ -32,6 +32,7 @@ from fastapi import Request
 
 from ..files import cache_dir
 from ..i18n import DEFAULT_LANG, LANGS, t
+from ..provenance import SIDECAR_ROUTE, find_sidecar
 
 __all__ = ["BOOTH_ENV", "Guard", "RunningBooth", "booth_root", "create_app", "serve_booth"]
 
@@ -272,6 +273,11 @@ def create_app(demo, *, root: Path, take, visitor=None, uploads: bool = True):
         if page is None or not page.is_file():
             return HTMLResponse(not_found_page(lang_of(request)), status_code=404)
         return HTMLResponse(page.read_text(encoding="utf-8"))
+
+    @app.get(SIDECAR_ROUTE + "{sha256}")
+    def provenance(sha256: str):
+        record = find_sidecar(root, sha256)
+        return JSONResponse(record or {"error": "unknown file"}, status_code=200 if record else 404)
 
     @app.get("/booth-assets/{name}")
     def asset(name: str):

@@ -1,7 +1,7 @@
 """The wording tables of :mod:`workshop_kit.i18n`, one module per subject.
 
 Each module holds one dictionary, key -> {"fr": ..., "en": ..., "ar": ...}: :mod:`.common` (lists and units),
-:mod:`.booth` (the booth's page), :mod:`.errors` (every error sentence, the allowed values and the reasons),
+:mod:`.booth` (the booth's pages), :mod:`.classroom` (the classroom's pages), :mod:`.errors` (every error sentence, the allowed values and the reasons),
 :mod:`.reports` (printability verdicts, audio summaries, the doctor) and :mod:`.figures` (words drawn into
 pictures). :data:`workshop_kit.i18n.STRINGS` gathers them; a key is written once.
 
