@@ -1,9 +1,9 @@
 """A small diffusion model, trained by the kit on its own Moroccan geometric motifs, that draws new ones.
 
 The embedded image engine ``"motif-diffusion"``: a class-conditional denoising diffusion model (a diffusers
-``UNet2DModel`` of about 1.1 M parameters, the class being the motif family of :data:`workshop_kit.image.motifs.FAMILIES`)
-that turns 32 × 32 pixels of noise into a **cell** of a motif in about twenty steps, and then builds a large seamless
-artwork from that cell by symmetry:
+``UNet2DModel`` of about 1.1 M parameters, the class being the motif family of
+:data:`workshop_kit.motif_geometry.FAMILIES`) that turns 32 × 32 pixels of noise into a **cell** of a motif in about
+twenty steps, and then builds a large seamless artwork from that cell by symmetry:
 
 1. **What the model draws.** Every motif family has mirror lines along its tile's edges and middle lines, so a
    rectangle between four mirror lines (a *cell*: the top-left quarter of the tile; for ``zellige12``, one cell of its
@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import shipped
+from .. import motif_geometry, shipped
 from ..device import resolve_device
 from ..errors import EngineUnavailableError, MissingModelError, ParameterError
 from ..files import atomic_path, check_output_path
@@ -54,7 +54,6 @@ from ..palettes import PALETTES, get_palette
 from ..registry import ENGINES
 from ..results import ImageResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
-from .motifs import FAMILIES
 
 __all__ = [
     "CELL_PX",
@@ -83,7 +82,7 @@ __all__ = [
 ]
 
 #: The motif families the model knows, in the order of its class numbers.
-CLASSES: tuple[str, ...] = tuple(FAMILIES)
+CLASSES: tuple[str, ...] = tuple(motif_geometry.FAMILIES)
 #: Side of the cell the model draws, in pixels.
 CELL_PX = 32
 #: The cell of each family as a fraction (width, height) of its unit tile, from the tile's top-left corner. Each
@@ -187,7 +186,7 @@ def colourise(levels: np.ndarray, palette: str) -> np.ndarray:
 
 
 def procedural_cells(motif: str, *, n: int, seed: int = 0, palettes: Sequence[str] | None = None) -> np.ndarray:
-    """Cells of exact procedural motifs (:mod:`workshop_kit.image.motifs`), as palette levels: the training data.
+    """Cells of exact procedural motifs (:mod:`workshop_kit.motif_geometry`), as palette levels: the training data.
 
     Each cell comes from a tile with a random seed, variant and palette (drawn from ``seed``); the cell is cut out of
     a tile drawn at 256 pixels (448 for ``zellige12``), turned into levels, and reduced to :data:`CELL_PX` pixels by
@@ -211,13 +210,11 @@ def procedural_cells(motif: str, *, n: int, seed: int = 0, palettes: Sequence[st
     """
     from PIL import Image
 
-    from . import motifs
-
     motif = check_choice("motif", motif, CLASSES)
     n = check_int("n", n, 1, 100_000)
     seed = check_int("seed", seed, 0, 2**32 - 1)
     palettes = list(PALETTES) if palettes is None else [check_choice("palette", p, PALETTES) for p in palettes]
-    variants = FAMILIES[motif].variants
+    variants = motif_geometry.FAMILIES[motif].variants
     rng = np.random.default_rng([seed, CLASSES.index(motif)])
     size = _RENDER_PX[motif]
     a, b = CELL_REGION[motif]
@@ -225,7 +222,7 @@ def procedural_cells(motif: str, *, n: int, seed: int = 0, palettes: Sequence[st
     for i in range(n):
         palette = palettes[int(rng.integers(len(palettes)))]
         variant = variants[int(rng.integers(len(variants)))]
-        unit = motifs.tile(motif, palette=palette, size=size, seed=int(rng.integers(2**32)), variant=variant)
+        unit = motif_geometry.tile(motif, palette=palette, size=size, seed=int(rng.integers(2**32)), variant=variant)
         levels = Image.fromarray(to_levels(unit, palette), mode="F")
         cell = levels.resize((CELL_PX, CELL_PX), resample=Image.Resampling.BOX, box=(0, 0, a * size, b * size))
         out[i] = np.asarray(cell, dtype=np.float32)
@@ -517,7 +514,7 @@ def generate(
     a, b = CELL_REGION[motif]
     params = {"motif": motif, "palette": palette, "size": size, "repeats": repeats, "steps": steps,
               "guidance": guidance, "grid": [repeats, max(1, round(repeats * a / b))],
-              "group": FAMILIES[motif].group}
+              "group": motif_geometry.FAMILIES[motif].group}
     kit = model[2]
     result = ImageResult(engine=ENGINE.name, seed=seed, params=params, device=device, seconds=seconds, image=image,
                          model={**MODEL.record(model_path), "version": str(kit.get("version", "")),

@@ -3,7 +3,7 @@
 How the shell is made
 ---------------------
 The shell is unrolled into a grid of small cells, around (angle) and up (height), about a millimetre each. A motif —
-a family of :mod:`workshop_kit.image.motifs` or any picture — decides which cells are cut open: the distance of each
+a family of :mod:`workshop_kit.motif_geometry` or any picture — decides which cells are cut open: the distance of each
 point of the motif to its nearest *line* (the grout of a zellige, the wood of a moucharabieh, the borders of a rug's
 fields) is measured, and the cells farthest from the lines open, as many as ``openness`` asks. What stays is a
 lattice of bars along the motif's lines, never thinner than :data:`MIN_BAR_MM`. Solid rings at the top and bottom,
@@ -82,7 +82,7 @@ def generate(
     Parameters
     ----------
     motif : str
-        A family of :data:`workshop_kit.image.motifs.FAMILIES` (``"zellige8"``, ``"zellige16"``,
+        A family of :data:`workshop_kit.motif_geometry.FAMILIES` (``"zellige8"``, ``"zellige16"``,
         ``"moucharabieh"``, ``"yaz"`` …); ignored when ``image`` is given.
     shape : str
         ``"cylinder"``, ``"hexagon"`` or ``"octagon"``.
@@ -134,9 +134,8 @@ def generate(
     [50.0, 50.0, 60.0]
     """
     args = ENGINE.check(locals())
-    from ..image.motifs import FAMILIES
     from ..imageio_safe import load_image
-    from .relief import line_distance, motif_period
+    from ..motif_geometry import line_distance, motif_period
 
     motif, shape = args["motif"], args["shape"]
     sides = SHAPES[shape]

@@ -141,7 +141,7 @@ def generate(
         Paint the vertices with bands of glaze from one of :data:`workshop_kit.palettes.PALETTES` (kept by GLB,
         PLY and OBJ files); ``None`` leaves the clay bare.
     band_motif : str or None
-        Emboss a band of this motif family (:data:`workshop_kit.image.motifs.FAMILIES`) around the middle of the
+        Emboss a band of this motif family (:data:`workshop_kit.motif_geometry.FAMILIES`) around the middle of the
         pot, raised by ``band_depth_mm`` (0.2 to 10 mm); ``None`` for a smooth pot.
     seed : int or None
         The same seed gives the same vertices; ``None`` draws a fresh seed, returned in ``result.seed``. 0 is valid.
