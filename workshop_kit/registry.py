@@ -226,7 +226,7 @@ MODALITIES: dict[str, Modality] = {
     for m in (
         Modality("image", "workshop_kit.results:ImageResult", "cppn", "image.png"),
         Modality("music", "workshop_kit.results:AudioResult", "rules", "music.wav", also=("mid",)),
-        Modality("mesh", "workshop_kit.results:MeshResult", "lathe", "vessel.glb", also=("stl",), preview=True),
+        Modality("mesh", "workshop_kit.mesh.result:MeshResult", "lathe", "vessel.glb", also=("stl",), preview=True),
     )
 }
 

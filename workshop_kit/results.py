@@ -1,16 +1,15 @@
-"""One result type per modality, each saving itself by extension with a provenance sidecar.
+"""The result types, each saving itself by extension with a provenance sidecar.
 
-``ImageResult`` (a picture), ``AudioResult`` (audio and the score it was rendered from) and ``MeshResult`` (a 3D
-mesh) show themselves in Jupyter as a picture, an audio player and an interactive 3D view.
+``Result`` is what every generator returns and how every file is saved; ``ImageResult`` (a picture) and
+``AudioResult`` (audio and the score it was rendered from) show themselves in Jupyter as a picture and an audio
+player. The 3D engines' ``MeshResult`` lives with them, in :mod:`workshop_kit.mesh.result`.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import io
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,11 +19,7 @@ import numpy as np
 from .files import atomic_path, check_output_path, sha256_file, sidecar_path, write_json
 from .provenance import now_iso, package_versions
 
-__all__ = ["Result", "ImageResult", "AudioResult", "MeshResult"]
-
-# Millimetres, Z up  ->  metres, Y up: rotate -90° about X (Z becomes Y), then scale by 1/1000.
-GLTF_FROM_MM_Z_UP = np.array([[0.001, 0, 0, 0], [0, 0, 0.001, 0], [0, -0.001, 0, 0], [0, 0, 0, 1]], dtype=float)
-
+__all__ = ["Result", "ImageResult", "AudioResult"]
 
 @dataclass(repr=False)
 class Result:
@@ -155,45 +150,3 @@ class AudioResult(Result):
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.wav_bytes()).decode("ascii")
         return f'<audio controls src="data:audio/wav;base64,{data}"></audio>'
-
-
-@dataclass(repr=False)
-class MeshResult(Result):
-    """A 3D object as a ``trimesh.Trimesh``, in millimetres."""
-
-    mesh: Any = field(default=None, kw_only=True)
-
-    FORMATS: ClassVar[tuple[str, ...]] = (".glb", ".stl", ".obj", ".ply")
-    PACKAGES: ClassVar[tuple[str, ...]] = ("trimesh",)
-
-    @functools.cached_property
-    def printability(self):
-        """Can it be printed? Watertight, winding, volume, size in mm, thinnest wall, and a verdict in plain words."""
-        from .mesh.printability import report
-
-        return report(self.mesh)
-
-    def provenance(self) -> dict[str, Any]:
-        return {**super().provenance(), "printability": self.printability.to_dict()}
-
-    def preview(self, *, size: int = 512, azimuth: float = 30, elevation: float = 20) -> ImageResult:
-        """A shaded picture of the object, drawn on the CPU (no GPU, no screen)."""
-        from .mesh.preview import render_png
-
-        start = time.perf_counter()
-        image = render_png(self.mesh, size=size, azimuth=azimuth, elevation=elevation)
-        return ImageResult(engine="preview", seed=self.seed, device="cpu", seconds=time.perf_counter() - start,
-                           params={"of": self.engine, "object_params": self.params, "size": size,
-                                   "azimuth": azimuth, "elevation": elevation}, image=image)
-
-    def _write(self, tmp: Path, suffix: str) -> None:
-        mesh = self.mesh
-        if suffix == ".glb":  # glTF means metres and Y up; the kit works in millimetres with Z up (as printers do)
-            mesh = mesh.copy()
-            mesh.apply_transform(GLTF_FROM_MM_Z_UP)
-        mesh.export(str(tmp), file_type=suffix.lstrip("."))
-
-    def _repr_html_(self) -> str:
-        from .mesh.viewer import mesh_to_html
-
-        return mesh_to_html(self.mesh)

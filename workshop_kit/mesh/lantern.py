@@ -38,8 +38,8 @@ from ..device import no_torch_device
 from ..errors import ParameterError
 from ..palettes import PALETTES, get_palette
 from ..registry import ENGINES
-from ..results import MeshResult
-from ..validation import check_choice, check_float, check_int, resolve_seed
+from ..validation import check_choice, resolve_seed
+from .result import MeshResult
 
 __all__ = ["SHAPES", "MIN_BAR_MM", "MIN_HEIGHT_MM", "MAX_HEIGHT_MM", "MIN_DIAMETER_MM", "MAX_DIAMETER_MM",
            "MIN_WALL_MM", "MAX_WALL_MM", "MIN_OPENNESS", "MAX_OPENNESS", "generate"]

@@ -26,13 +26,13 @@ import numpy as np
 
 from ..device import no_torch_device
 from ..errors import ParameterError
-from ..palettes import PALETTES, get_palette
+from ..palettes import get_palette
 from ..registry import ENGINES
-from ..results import MeshResult
-from ..validation import check_choice, check_float, check_int, resolve_seed
+from ..validation import check_float, resolve_seed
+from .result import MeshResult
 
 __all__ = ["PRESETS", "VesselPreset", "MIN_HEIGHT_MM", "MAX_HEIGHT_MM", "MIN_WALL_MM", "MAX_WALL_MM",
-           "MIN_SEGMENTS", "MAX_SEGMENTS", "JITTER", "generate"]
+           "MIN_SEGMENTS", "MAX_SEGMENTS", "JITTER", "generate", "profile_curve"]
 
 ENGINE = ENGINES["lathe"]
 MIN_HEIGHT_MM, MAX_HEIGHT_MM = ENGINE.option("height_mm").low, ENGINE.option("height_mm").high
@@ -252,8 +252,12 @@ def _jitter(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def _curve(points: np.ndarray) -> np.ndarray:
-    """A smooth curve through control points whose heights rise: radius as a cubic Hermite spline of height."""
+def profile_curve(points: np.ndarray) -> np.ndarray:
+    """A smooth curve through control points ``(radius, height)`` whose heights rise: radius as a cubic Hermite
+    spline of height, as ``(k, 2)`` points from the first control point to the last.
+
+    The outline every pot is turned from; the shape space reads its profiles with the same curve.
+    """
     r, z = points[:, 0], points[:, 1]
     slope = np.empty_like(r)
     slope[1:-1] = (r[2:] - r[:-2]) / (z[2:] - z[:-2])
@@ -276,7 +280,7 @@ def _section(points: np.ndarray, wall: float, floor: float, preset: str) -> np.n
     Base, outside wall up to the rim, flat rim, inside wall down to the floor at height ``floor``, floor to the
     axis. Raises ``ParameterError`` when the wall is too thick for the curve (the section would cross itself).
     """
-    outer = _curve(points)
+    outer = profile_curve(points)
     top = outer[-1, 1]
     tangent = np.gradient(outer, axis=0)
     tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)

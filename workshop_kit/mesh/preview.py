@@ -1,4 +1,5 @@
-"""Pictures of a mesh without a GPU or a display: a still (:func:`render_png`) and a turntable (:func:`turntable_gif`).
+"""Pictures of a mesh without a GPU or a display: a still (:func:`render_png`), pictures of several meshes on one
+scale (:func:`render_pngs`) and a turntable (:func:`turntable_gif`).
 
 A small z-buffer rasteriser written with numpy: the triangles facing the camera are cut into rows of pixels, all
 triangles at once (in chunks), the nearest one wins each pixel, then each pixel is shaded from its interpolated
@@ -34,7 +35,7 @@ from ..errors import ParameterError
 from ..files import atomic_path, check_output_path
 from ..validation import check_choice, check_float, check_int
 
-__all__ = ["render_png", "turntable_gif", "DEFAULT_BACKGROUND", "DEFAULT_COLOR", "CREASE_DEGREES"]
+__all__ = ["render_png", "render_pngs", "turntable_gif", "DEFAULT_BACKGROUND", "DEFAULT_COLOR", "CREASE_DEGREES"]
 
 DEFAULT_BACKGROUND = "#ECEAE6"
 """A warm light grey: neutral behind any glaze."""
@@ -463,6 +464,54 @@ def render_png(mesh, *, size: int = 512, azimuth: float = 30.0, elevation: float
         with atomic_path(target) as tmp:
             Image.fromarray(image, mode="RGB").save(tmp, format="PNG")
     return image
+
+
+def render_pngs(meshes, *, size: int = 192, azimuth: float = 30.0, elevation: float = 15.0,
+                same_scale: bool = True) -> list[np.ndarray]:
+    """A picture of each mesh from the same camera; with ``same_scale``, every object at the scale of the largest.
+
+    :func:`render_png` fills its picture with the object, so with ``same_scale`` a smaller object is drawn on a
+    smaller picture (in proportion to its size on screen) and set, centred, on the ground line of a full-size one:
+    sizes compare, as on a shelf.
+
+    Parameters
+    ----------
+    meshes : sequence of trimesh.Trimesh
+        The objects (see :func:`render_png`).
+    size : int
+        Width and height of each picture, from 16 to 2048 pixels.
+    azimuth, elevation : float
+        The camera, as in :func:`render_png`.
+    same_scale : bool
+        One scale for all (``True``), or each object filling its own picture.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        ``(size, size, 3)`` ``uint8`` RGB pictures, in the order of ``meshes``.
+    """
+    size, azimuth, elevation = _check_view(size, azimuth, elevation)
+    background = _parse_color("background", DEFAULT_BACKGROUND)
+    scenes = [_prepare(m, up="z", color=None) for m in meshes]
+    spans = []
+    for scene in scenes:
+        extent = _extent(scene, _camera(scene, azimuth, elevation))
+        distance = scene.radius / np.sin(np.radians(_FOV_DEGREES) / 2)
+        spans.append(max(extent[2] - extent[0], extent[3] - extent[1]) * distance)
+    largest = max(spans)
+    out = []
+    for scene, span in zip(scenes, spans):
+        own = size if not same_scale else max(16, int(round(size * span / largest)))
+        picture = _render(scene, azimuth=azimuth, elevation=elevation, size=own, background=background)
+        if own == size:
+            out.append(picture)
+            continue
+        canvas = np.empty((size, size, 3), dtype=np.uint8)
+        canvas[:] = np.round(background * 255).astype(np.uint8)
+        left = (size - own) // 2
+        canvas[size - own:, left:left + own] = picture
+        out.append(canvas)
+    return out
 
 
 def turntable_gif(mesh, path: str | os.PathLike, *, frames: int = 24, size: int = 320, elevation: float = 20.0,

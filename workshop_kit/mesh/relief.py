@@ -27,8 +27,8 @@ from ..device import no_torch_device
 from ..errors import ParameterError
 from ..motif_geometry import motif_period
 from ..registry import ENGINES
-from ..results import MeshResult
 from ..validation import check_float, resolve_seed
+from .result import MeshResult
 
 __all__ = ["generate", "MIN_WIDTH_MM", "MAX_WIDTH_MM", "MIN_RESOLUTION", "MAX_RESOLUTION", "MAX_SMOOTH"]
 

@@ -27,7 +27,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
@@ -39,12 +38,13 @@ import numpy as np
 
 from .. import shipped
 from ..device import no_torch_device
-from ..errors import MissingModelError, ParameterError
+from ..errors import ParameterError
 from ..palettes import PALETTES
 from ..registry import ENGINES
-from ..results import MeshResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
-from .lathe import PRESETS
+from .lathe import PRESETS, profile_curve
+from .preview import render_pngs
+from .result import MeshResult
 
 __all__ = [
     "N_POINTS",
@@ -110,13 +110,6 @@ def _heights(n: int = N_POINTS) -> np.ndarray:
     return np.linspace(0.0, 1.0, n)
 
 
-def _dense_curve(points: np.ndarray) -> np.ndarray:
-    """The lathe's smooth curve through control points ``(radius, height)`` whose heights rise."""
-    from .lathe import _curve
-
-    return _curve(points)
-
-
 def profile_from_points(points, *, n: int = N_POINTS) -> np.ndarray:
     """A profile from control points of an outline, e.g. one a participant drew.
 
@@ -147,7 +140,7 @@ def profile_from_points(points, *, n: int = N_POINTS) -> np.ndarray:
         raise ParameterError("points", _short(points), "radii above 0")
     pts = pts - [0.0, pts[0, 1]]
     height = pts[-1, 1]
-    curve = _dense_curve(pts)
+    curve = profile_curve(pts)
     radii = np.interp(_heights(n) * height, curve[:, 1], curve[:, 0]) / height
     return np.clip(radii, MIN_RADIUS, MAX_RADIUS)
 
@@ -586,38 +579,6 @@ def _meshes(meshes) -> list:
     return items
 
 
-def _pictures(items: list, *, size: int, azimuth: float, elevation: float, same_scale: bool) -> list[np.ndarray]:
-    """One ``size`` × ``size`` picture per mesh; with ``same_scale``, every object at the scale of the largest.
-
-    :func:`~workshop_kit.mesh.preview.render_png` fills its picture with the object, so a smaller object is drawn
-    on a smaller picture (in proportion to its size on screen) and set on the ground line of a full-size one.
-    """
-    from .preview import DEFAULT_BACKGROUND, _camera, _extent, _parse_color, _prepare, render_png
-    from .preview import _FOV_DEGREES
-
-    spans = []
-    for m in items:
-        scene = _prepare(m, up="z", color=None)
-        ext = _extent(scene, _camera(scene, azimuth, elevation))
-        distance = scene.radius / np.sin(np.radians(_FOV_DEGREES) / 2)
-        spans.append(max(ext[2] - ext[0], ext[3] - ext[1]) * distance)
-    largest = max(spans)
-    background = np.round(_parse_color("background", DEFAULT_BACKGROUND) * 255).astype(np.uint8)
-    out = []
-    for m, span in zip(items, spans):
-        own = size if not same_scale else max(16, int(round(size * span / largest)))
-        picture = render_png(m, size=own, azimuth=azimuth, elevation=elevation)
-        if own == size:
-            out.append(picture)
-            continue
-        canvas = np.empty((size, size, 3), dtype=np.uint8)
-        canvas[:] = background
-        left = (size - own) // 2
-        canvas[size - own:, left:left + own] = picture
-        out.append(canvas)
-    return out
-
-
 def strip(meshes, *, size: int = 192, azimuth: float = 30.0, elevation: float = 15.0, same_scale: bool = True,
           path: str | os.PathLike | None = None) -> np.ndarray:
     """Pictures of the meshes side by side, as one ``uint8`` image (``size`` high, ``size`` wide per mesh).
@@ -648,8 +609,8 @@ def strip(meshes, *, size: int = 192, azimuth: float = 30.0, elevation: float = 
     azimuth = check_float("azimuth", azimuth, -3600.0, 3600.0)
     elevation = check_float("elevation", elevation, -89.0, 89.0)
     target = None if path is None else check_output_path(path, (".png",), name="path")
-    image = np.concatenate(_pictures(items, size=size, azimuth=azimuth, elevation=elevation,
-                                     same_scale=same_scale), axis=1)
+    image = np.concatenate(render_pngs(items, size=size, azimuth=azimuth, elevation=elevation,
+                                       same_scale=same_scale), axis=1)
     if target is not None:
         from PIL import Image
 
@@ -695,7 +656,7 @@ def gif(meshes, path: str | os.PathLike, *, size: int = 256, seconds: float = 4.
     azimuth = check_float("azimuth", azimuth, -3600.0, 3600.0)
     elevation = check_float("elevation", elevation, -89.0, 89.0)
     frames = [Image.fromarray(p, mode="RGB")
-              for p in _pictures(items, size=size, azimuth=azimuth, elevation=elevation, same_scale=True)]
+              for p in render_pngs(items, size=size, azimuth=azimuth, elevation=elevation, same_scale=True)]
     if bounce:
         frames = frames + frames[-2:0:-1]
     sheet = Image.new("RGB", (size * len(frames), size))

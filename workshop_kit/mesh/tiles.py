@@ -30,10 +30,10 @@ import time
 import numpy as np
 
 from ..device import no_torch_device
-from ..palettes import PALETTES, get_palette
+from ..palettes import get_palette
 from ..registry import ENGINES
-from ..results import MeshResult
-from ..validation import check_choice, check_float, check_int, resolve_seed
+from ..validation import resolve_seed
+from .result import MeshResult
 
 __all__ = ["MOTIFS", "MIN_PIECE_MM", "generate"]
 
