@@ -1,8 +1,9 @@
 """The result types, each saving itself by extension with a provenance sidecar.
 
-``Result`` is what every generator returns and how every file is saved; ``ImageResult`` (a picture) and
-``AudioResult`` (audio and the score it was rendered from) show themselves in Jupyter as a picture and an audio
-player. The 3D engines' ``MeshResult`` lives with them, in :mod:`workshop_kit.mesh.result`.
+``Result`` is what every generator returns and how every file is saved; ``ImageResult`` (a picture, a strip of
+pictures), ``FramesResult`` (an animation, GIF or MP4, through :mod:`workshop_kit.media`) and ``AudioResult`` (audio
+and the score it was rendered from) show themselves in Jupyter as a picture, an animation and an audio player. The 3D
+engines' ``MeshResult`` lives with them, in :mod:`workshop_kit.mesh.result`.
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from . import media
 from .files import atomic_path, check_output_path, sha256_file, sidecar_path, write_json
 from .provenance import now_iso, package_versions
 
-__all__ = ["Result", "ImageResult", "AudioResult"]
+__all__ = ["Result", "ImageResult", "FramesResult", "AudioResult"]
+
 
 @dataclass(repr=False)
 class Result:
     """What every generator returns: the content, and how it was made."""
 
     engine: str
-    seed: int
+    seed: int | None  # None for what no seed drew (pictures of an object given as it is)
     params: dict[str, Any]
     device: str
     seconds: float
@@ -72,7 +75,8 @@ class Result:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(engine={self.engine!r}, seed={self.seed}, device={self.device!r}, seconds={self.seconds:.3f})"
+        return (f"{type(self).__name__}(engine={self.engine!r}, seed={self.seed}, device={self.device!r}, "
+                f"seconds={self.seconds:.3f})")
 
 
 @dataclass(repr=False)
@@ -102,6 +106,79 @@ class ImageResult(Result):
         buf = io.BytesIO()
         self.to_pil().save(buf, format="PNG")
         return buf.getvalue()
+
+
+@dataclass(repr=False)
+class FramesResult(Result):
+    """An animation as an ``(n, height, width, 3)`` array of ``uint8`` frames, played at ``fps`` frames per second.
+
+    ``save("x.gif")`` writes a GIF that loops forever, its frames sharing one 256-colour palette (``dither`` for
+    shaded renders, see :func:`workshop_kit.media.gif_bytes`), the last one shown ``hold_ms`` when given;
+    ``save("x.mp4")`` an H.264 video (with the ``imageio-ffmpeg`` package). Each file gets its provenance sidecar
+    ``<file>.json``. It reads as the list of its pictures too: ``len(result)``, ``result[-1]``, ``for p in result``.
+    """
+
+    frames: np.ndarray = field(default=None, kw_only=True)
+    fps: float = field(default=12, kw_only=True)
+    hold_ms: int | None = field(default=None, kw_only=True)
+    dither: bool = field(default=False, kw_only=True)
+
+    FORMATS: ClassVar[tuple[str, ...]] = (".gif", ".mp4")
+    PACKAGES: ClassVar[tuple[str, ...]] = ("pillow", "imageio-ffmpeg")
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        return int(self.frames.shape[2]), int(self.frames.shape[1])
+
+    @property
+    def duration(self) -> float:
+        """Length of one pass in seconds."""
+        return self.frames.shape[0] / self.fps
+
+    def __len__(self) -> int:
+        return int(self.frames.shape[0])
+
+    def __getitem__(self, index):
+        return self.frames[index]
+
+    def __iter__(self):
+        return iter(self.frames)
+
+    def provenance(self) -> dict[str, Any]:
+        record = {**super().provenance(), "frames": len(self), "fps": round(self.fps, 4)}
+        if self.hold_ms is not None:
+            record["hold_ms"] = self.hold_ms
+        return record
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the animation to ``path`` (``.gif`` or ``.mp4``) and its sidecar ``<path>.json``.
+
+        Raises
+        ------
+        OutputPathError
+            For another extension or an unwritable folder, before anything is written.
+        EngineUnavailableError
+            For ``.mp4`` when the ``imageio-ffmpeg`` package is missing, before anything is written.
+        """
+        if Path(str(path)).suffix.lower() == ".mp4":
+            media.require_ffmpeg()
+        return super().save(path)
+
+    def _write(self, tmp: Path, suffix: str) -> None:
+        if suffix == ".gif":
+            tmp.write_bytes(self.gif_bytes())
+        else:
+            media.write_mp4(tmp, self.frames, fps=self.fps)
+
+    def gif_bytes(self) -> bytes:
+        """The animation as a GIF that loops forever (what ``save("x.gif")`` writes)."""
+        return media.gif_bytes(self.frames, frame_ms=1000 / self.fps, hold_ms=self.hold_ms, dither=self.dither)
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.gif_bytes()).decode("ascii")
+        width, height = self.size
+        return f'<img src="data:image/gif;base64,{data}" width="{width}" height="{height}" alt="{self.engine}"/>'
 
 
 @dataclass(repr=False)

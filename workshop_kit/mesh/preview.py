@@ -26,14 +26,17 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ParameterError
-from ..files import atomic_path, check_output_path
+from ..files import check_output_path
+from ..results import FramesResult, ImageResult
 from ..validation import check_choice, check_float, check_int
+from .result import describe
 
 __all__ = ["render_png", "render_pngs", "turntable_gif", "DEFAULT_BACKGROUND", "DEFAULT_COLOR", "CREASE_DEGREES"]
 
@@ -441,7 +444,7 @@ def render_png(mesh, *, size: int = 512, azimuth: float = 30.0, elevation: float
     up : str
         The mesh's vertical axis: ``"z"`` (the kit's meshes, 3D printing) or ``"y"`` (glTF files).
     path : str, path-like or None
-        Also save the picture as a PNG file there (written atomically).
+        Also save the picture as a PNG file there, with its provenance sidecar ``<path>.json`` (written atomically).
 
     Returns
     -------
@@ -454,15 +457,16 @@ def render_png(mesh, *, size: int = 512, azimuth: float = 30.0, elevation: float
         A bad option or an empty mesh; :class:`~workshop_kit.errors.OutputPathError` for a bad ``path``.
     """
     size, azimuth, elevation = _check_view(size, azimuth, elevation)
+    options = {"size": size, "azimuth": azimuth, "elevation": elevation, "background": background, "color": color,
+               "up": up}
     background = _parse_color("background", background)
     target = None if path is None else check_output_path(path, (".png",), name="path")
+    start = time.perf_counter()
     scene = _prepare(mesh, up=up, color=color)
     image = _render(scene, azimuth=azimuth, elevation=elevation, size=size, background=background)
     if target is not None:
-        from PIL import Image
-
-        with atomic_path(target) as tmp:
-            Image.fromarray(image, mode="RGB").save(tmp, format="PNG")
+        ImageResult(engine="preview", seed=None, params={"of": describe(mesh), **options}, device="cpu",
+                    seconds=time.perf_counter() - start, image=image).save(target)
     return image
 
 
@@ -538,7 +542,7 @@ def turntable_gif(mesh, path: str | os.PathLike, *, frames: int = 24, size: int 
     Returns
     -------
     pathlib.Path
-        The file written.
+        The file written, with its provenance sidecar ``<path>.json``.
 
     Notes
     -----
@@ -546,29 +550,20 @@ def turntable_gif(mesh, path: str | os.PathLike, *, frames: int = 24, size: int 
     palette. A GIF cannot hold two identical frames in a row: those of a perfectly round, plain pot can come out the
     same, and are then stored as one longer frame (it plays the same).
     """
-    from PIL import Image
-
     target = check_output_path(path, (".gif",), name="path")
     frames = check_int("frames", frames, 2, 360)
     size, _, elevation = _check_view(size, 0.0, elevation, max_size=1024)
     seconds = check_float("seconds", seconds, 0.1, 60.0)
+    options = {"frames": frames, "size": size, "elevation": elevation, "seconds": seconds, "background": background,
+               "color": color, "up": up}
     background = _parse_color("background", background)
+    start = time.perf_counter()
     scene = _prepare(mesh, up=up, color=color)
     azimuths = [360.0 * k / frames for k in range(frames)]
     extents = np.array([_extent(scene, _camera(scene, a, elevation)) for a in azimuths])
     extent = np.r_[extents[:, :2].min(axis=0), extents[:, 2:].max(axis=0)]
-    pictures = [Image.fromarray(_render(scene, azimuth=a, elevation=elevation, size=size, background=background,
-                                        extent=extent), mode="RGB") for a in azimuths]
-    # One palette for all frames, from a strip of them, so colours do not flicker from frame to frame.
-    step = max(1, frames // 6)
-    sample = pictures[::step]
-    strip = Image.new("RGB", (size * len(sample), size))
-    for k, picture in enumerate(sample):
-        strip.paste(picture, (k * size, 0))
-    palette = strip.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    indexed = [p.quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG) for p in pictures]
-    duration = max(20, int(round(1000 * seconds / frames)))
-    with atomic_path(target) as tmp:
-        indexed[0].save(tmp, format="GIF", save_all=True, append_images=indexed[1:], duration=duration, loop=0,
-                        optimize=False, disposal=1)
-    return target
+    pictures = np.stack([_render(scene, azimuth=a, elevation=elevation, size=size, background=background,
+                                 extent=extent) for a in azimuths])
+    turn = FramesResult(engine="turntable", seed=None, params={"of": describe(mesh), **options}, device="cpu",
+                        seconds=time.perf_counter() - start, frames=pictures, fps=frames / seconds, dither=True)
+    return turn.save(target)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..results import ImageResult, Result
 
-__all__ = ["MeshResult", "GLTF_FROM_MM_Z_UP"]
+__all__ = ["MeshResult", "GLTF_FROM_MM_Z_UP", "describe"]
 
 #: Millimetres, Z up  ->  metres, Y up: rotate -90° about X (Z becomes Y), then scale by 1/1000.
 GLTF_FROM_MM_Z_UP = np.array([[0.001, 0, 0, 0], [0, 0, 0.001, 0], [0, -0.001, 0, 0], [0, 0, 0, 1]], dtype=float)
@@ -63,3 +63,12 @@ class MeshResult(Result):
         from .viewer import mesh_to_html
 
         return mesh_to_html(self.mesh)
+
+
+def describe(obj) -> dict[str, Any]:
+    """What the sidecar of a picture says about the object it shows: a result's engine, seed and options, or the
+    size of a mesh given as it is."""
+    if isinstance(obj, Result):
+        return {"engine": obj.engine, "seed": obj.seed, "params": obj.params}
+    mesh = getattr(obj, "mesh", obj)
+    return {"vertices": int(len(mesh.vertices)), "faces": int(len(mesh.faces))}

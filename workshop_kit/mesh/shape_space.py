@@ -39,12 +39,15 @@ import numpy as np
 from .. import shipped
 from ..device import no_torch_device
 from ..errors import ParameterError
+from ..files import check_output_path
+from ..media import side_by_side
 from ..palettes import PALETTES
 from ..registry import ENGINES
+from ..results import FramesResult, ImageResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
 from .lathe import PRESETS, profile_curve
 from .preview import render_pngs
-from .result import MeshResult
+from .result import MeshResult, describe
 
 __all__ = [
     "N_POINTS",
@@ -570,13 +573,15 @@ def generate(*, a: str | None = None, b: str | None = None, mix: float = 0.5, sp
 # --------------------------------------------------------------------------------------------------------- pictures
 
 
-def _meshes(meshes) -> list:
-    items = [getattr(m, "mesh", m) for m in meshes]
+def _meshes(meshes) -> tuple[list, list]:
+    """``(given, items)``: the objects as given (meshes or results, for the sidecar) and their trimesh meshes."""
+    given = list(meshes)
+    items = [getattr(m, "mesh", m) for m in given]
     if not items or any(not hasattr(m, "vertices") for m in items):
         raise ParameterError("meshes", _short(meshes), "one or more trimesh meshes or MeshResults")
     if len(items) > _MAX_BLEND:
         raise ParameterError("meshes", f"{len(items)} meshes", f"at most {_MAX_BLEND}")
-    return items
+    return given, items
 
 
 def strip(meshes, *, size: int = 192, azimuth: float = 30.0, elevation: float = 15.0, same_scale: bool = True,
@@ -595,27 +600,25 @@ def strip(meshes, *, size: int = 192, azimuth: float = 30.0, elevation: float = 
         Draw every object at the scale of the largest, standing on one ground line (sizes compare); ``False``
         fills each picture.
     path : str or path-like, optional
-        Also save the strip there as a PNG (written atomically).
+        Also save the strip there as a PNG, with its provenance sidecar ``<path>.json`` (written atomically).
 
     Returns
     -------
     numpy.ndarray
         ``(size, size * len(meshes), 3)`` ``uint8`` RGB.
     """
-    from ..files import atomic_path, check_output_path
-
-    items = _meshes(meshes)
+    given, items = _meshes(meshes)
     size = check_int("size", size, 16, 1024)
     azimuth = check_float("azimuth", azimuth, -3600.0, 3600.0)
     elevation = check_float("elevation", elevation, -89.0, 89.0)
     target = None if path is None else check_output_path(path, (".png",), name="path")
-    image = np.concatenate(render_pngs(items, size=size, azimuth=azimuth, elevation=elevation,
-                                       same_scale=same_scale), axis=1)
+    start = time.perf_counter()
+    image = side_by_side(render_pngs(items, size=size, azimuth=azimuth, elevation=elevation, same_scale=same_scale))
     if target is not None:
-        from PIL import Image
-
-        with atomic_path(target) as tmp:
-            Image.fromarray(image, mode="RGB").save(tmp, format="PNG")
+        params = {"of": [describe(m) for m in given], "size": size, "azimuth": azimuth, "elevation": elevation,
+                  "same_scale": bool(same_scale)}
+        ImageResult(engine="shape-space-strip", seed=None, params=params, device="cpu",
+                    seconds=time.perf_counter() - start, image=image).save(target)
     return image
 
 
@@ -641,31 +644,23 @@ def gif(meshes, path: str | os.PathLike, *, size: int = 256, seconds: float = 4.
     Returns
     -------
     pathlib.Path
-        The file written.
+        The file written, with its provenance sidecar ``<path>.json``.
     """
-    from PIL import Image
-
-    from ..files import atomic_path, check_output_path
-
     target = check_output_path(path, (".gif",), name="path")
-    items = _meshes(meshes)
+    given, items = _meshes(meshes)
     if len(items) < 2:
         raise ParameterError("meshes", f"{len(items)} mesh", "at least 2 meshes")
     size = check_int("size", size, 16, 1024)
     seconds = check_float("seconds", seconds, 0.2, 60.0)
     azimuth = check_float("azimuth", azimuth, -3600.0, 3600.0)
     elevation = check_float("elevation", elevation, -89.0, 89.0)
-    frames = [Image.fromarray(p, mode="RGB")
-              for p in render_pngs(items, size=size, azimuth=azimuth, elevation=elevation, same_scale=True)]
+    start = time.perf_counter()
+    frames = render_pngs(items, size=size, azimuth=azimuth, elevation=elevation, same_scale=True)
     if bounce:
         frames = frames + frames[-2:0:-1]
-    sheet = Image.new("RGB", (size * len(frames), size))
-    for k, frame in enumerate(frames):
-        sheet.paste(frame, (k * size, 0))
-    palette = sheet.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    indexed = [f.quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG) for f in frames]
-    duration = max(20, int(round(1000 * seconds / len(items))))
-    with atomic_path(target) as tmp:
-        indexed[0].save(tmp, format="GIF", save_all=True, append_images=indexed[1:], duration=duration, loop=0,
-                        optimize=False, disposal=1)
-    return target
+    params = {"of": [describe(m) for m in given], "size": size, "seconds": seconds, "azimuth": azimuth,
+              "elevation": elevation, "bounce": bool(bounce)}
+    morph = FramesResult(engine="shape-space-gif", seed=None, params=params, device="cpu",
+                         seconds=time.perf_counter() - start, frames=np.stack(frames), fps=len(items) / seconds,
+                         dither=True)
+    return morph.save(target)
