@@ -13,7 +13,7 @@ import workshop_kit as wk
 from workshop_kit.device import resolve_device
 from workshop_kit.errors import DeviceError, OutputPathError, ParameterError, WorkshopKitError
 from workshop_kit.files import check_output_path, sidecar_path
-from workshop_kit.image.motifs import FAMILIES
+from workshop_kit.motif_geometry import FAMILIES
 from workshop_kit.results import ImageResult
 from workshop_kit.validation import check_choice, check_float, check_int, resolve_seed
 

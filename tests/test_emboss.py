@@ -9,7 +9,7 @@ from workshop_kit.errors import ParameterError
 from workshop_kit.mesh import gltf_check, lathe
 from workshop_kit.mesh.emboss import emboss_band
 from workshop_kit.mesh.printability import report
-from workshop_kit.results import MeshResult
+from workshop_kit.mesh.result import MeshResult
 
 CUP = np.array([[0, 0], [40, 0], [40, 80], [36, 80], [36, 4], [0, 4]], dtype=float)
 

@@ -15,7 +15,7 @@ from workshop_kit.mesh import lathe
 from workshop_kit.mesh.viewer import MAX_FACES, mesh_to_html
 from workshop_kit.palettes import PALETTES
 from workshop_kit.presets import CITIES
-from workshop_kit.results import MeshResult
+from workshop_kit.mesh.result import MeshResult
 
 
 def pot(**options) -> MeshResult:

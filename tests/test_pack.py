@@ -232,7 +232,9 @@ def test_offline_install_runs_the_doctor_generators_and_notebook_00(tmp_path):
               "NotebookClient(nb, kernel_name='python3', timeout=300, resources={'metadata': {'path': sys.argv[2]}})"
               ".execute()\nprint('notebook ran')\n")
     nb_env = {**env, "WORKSHOP_KIT_QUICK": "1", "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run(["unshare", "-n", str(dest / "venv" / "bin" / "python"), "-c", script,
+    # a kernel talks to Jupyter over 127.0.0.1: the namespace's loopback is up, and nothing else is
+    done = subprocess.run(["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" "$@"',
+                           str(dest / "venv" / "bin" / "python"), "-c", script,
                            str(dest / "notebooks" / "00_decouvrir.ipynb"), str(out)], env=nb_env,
                           capture_output=True, text=True, timeout=600)
     assert "notebook ran" in done.stdout, done.stderr[-3000:]

@@ -100,7 +100,7 @@ def test_turntable_gif_has_the_frames(box, tmp_path):
         assert gif.n_frames == 6
         assert gif.size == (64, 64)
         assert gif.info.get("loop") == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["box.gif"]  # no temporary file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["box.gif", "box.gif.json"]  # no temporary file left
 
 
 def test_turntable_gif_refuses_bad_paths(box, tmp_path):

@@ -9,7 +9,8 @@ import pytest
 
 from workshop_kit.errors import EngineUnavailableError, OutputPathError, ParameterError
 from workshop_kit.files import sidecar_path
-from workshop_kit.image import cppn, walk
+from workshop_kit import media
+from workshop_kit.image import cppn
 from workshop_kit.image.walk import WalkResult, latent_walk
 
 
@@ -114,7 +115,7 @@ def test_mp4_is_h264_and_readable(tmp_path):
 
 
 def test_mp4_without_imageio_ffmpeg_names_the_pip_command(tmp_path, monkeypatch):
-    monkeypatch.setattr(walk, "_ffmpeg_available", lambda: False)
+    monkeypatch.setattr(media, "ffmpeg_available", lambda: False)
     with pytest.raises(EngineUnavailableError, match="pip install imageio-ffmpeg"):
         small(frames=2).save(tmp_path / "walk.mp4")
     assert list(tmp_path.iterdir()) == []

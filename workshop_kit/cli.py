@@ -355,7 +355,7 @@ def audio_formats() -> tuple[str, ...]:
 
 
 def mesh_formats() -> tuple[str, ...]:
-    from .results import MeshResult
+    from .mesh.result import MeshResult
 
     return MeshResult.FORMATS
 

@@ -226,7 +226,7 @@ MODALITIES: dict[str, Modality] = {
     for m in (
         Modality("image", "workshop_kit.results:ImageResult", "cppn", "image.png"),
         Modality("music", "workshop_kit.results:AudioResult", "rules", "music.wav", also=("mid",)),
-        Modality("mesh", "workshop_kit.results:MeshResult", "lathe", "vessel.glb", also=("stl",), preview=True),
+        Modality("mesh", "workshop_kit.mesh.result:MeshResult", "lathe", "vessel.glb", also=("stl",), preview=True),
     )
 }
 
@@ -341,7 +341,7 @@ class Engine:
 # The options several engines share
 
 _PALETTES = Choices("workshop_kit.palettes:PALETTES", "palette")
-_FAMILIES = Choices("workshop_kit.image.motifs:FAMILIES", "motif")
+_FAMILIES = Choices("workshop_kit.motif_geometry:FAMILIES", "motif")
 _SCALES = Choices("workshop_kit.music.theory:SCALES", "scale")
 _RHYTHMS = Choices("workshop_kit.music.theory:RHYTHMS", "rhythm")
 _TONICS = Choices("workshop_kit.music.theory:TONICS", "tonic")
@@ -582,7 +582,7 @@ ENGINES: dict[str, Engine] = {
             "Zellige tiles: the coloured pieces of a zellige motif, ready to print and assemble",
             (
                 Option("motif", "choice", "zellige8", "zellige motif",
-                       choices=Choices("workshop_kit.image.motifs:FAMILIES", "motif", only="workshop_kit.mesh.tiles:MOTIFS"),
+                       choices=Choices("workshop_kit.motif_geometry:FAMILIES", "motif", only="workshop_kit.mesh.tiles:MOTIFS"),
                        booth=Booth()),
                 _palette("fes", "glaze colours (its lightest is the grout)", label="glaze"),
                 Option("tile_mm", "float", 100.0, "tile side in millimetres", low=30, high=300, alias="size_mm",

@@ -1,30 +1,28 @@
-"""One result type per modality, each saving itself by extension with a provenance sidecar.
+"""The result types, each saving itself by extension with a provenance sidecar.
 
-``ImageResult`` (a picture), ``AudioResult`` (audio and the score it was rendered from) and ``MeshResult`` (a 3D
-mesh) show themselves in Jupyter as a picture, an audio player and an interactive 3D view.
+``Result`` is what every generator returns and how every file is saved; ``ImageResult`` (a picture, a strip of
+pictures), ``FramesResult`` (an animation, GIF or MP4, through :mod:`workshop_kit.media`) and ``AudioResult`` (audio
+and the score it was rendered from) show themselves in Jupyter as a picture, an animation and an audio player. The 3D
+engines' ``MeshResult`` lives with them, in :mod:`workshop_kit.mesh.result`.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import io
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
+from . import media
 from .files import atomic_path, check_output_path, sha256_file, sidecar_path, write_json
 from .i18n import Msg
 from .provenance import now_iso, package_versions
 
-__all__ = ["Result", "ImageResult", "AudioResult", "MeshResult"]
-
-# Millimetres, Z up  ->  metres, Y up: rotate -90° about X (Z becomes Y), then scale by 1/1000.
-GLTF_FROM_MM_Z_UP = np.array([[0.001, 0, 0, 0], [0, 0, 0.001, 0], [0, -0.001, 0, 0], [0, 0, 0, 1]], dtype=float)
+__all__ = ["Result", "ImageResult", "FramesResult", "AudioResult"]
 
 
 @dataclass(repr=False)
@@ -32,7 +30,7 @@ class Result:
     """What every generator returns: the content, and how it was made."""
 
     engine: str
-    seed: int
+    seed: int | None  # None for what no seed drew (pictures of an object given as it is)
     params: dict[str, Any]
     device: str
     seconds: float
@@ -78,7 +76,8 @@ class Result:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(engine={self.engine!r}, seed={self.seed}, device={self.device!r}, seconds={self.seconds:.3f})"
+        return (f"{type(self).__name__}(engine={self.engine!r}, seed={self.seed}, device={self.device!r}, "
+                f"seconds={self.seconds:.3f})")
 
 
 @dataclass(repr=False)
@@ -108,6 +107,79 @@ class ImageResult(Result):
         buf = io.BytesIO()
         self.to_pil().save(buf, format="PNG")
         return buf.getvalue()
+
+
+@dataclass(repr=False)
+class FramesResult(Result):
+    """An animation as an ``(n, height, width, 3)`` array of ``uint8`` frames, played at ``fps`` frames per second.
+
+    ``save("x.gif")`` writes a GIF that loops forever, its frames sharing one 256-colour palette (``dither`` for
+    shaded renders, see :func:`workshop_kit.media.gif_bytes`), the last one shown ``hold_ms`` when given;
+    ``save("x.mp4")`` an H.264 video (with the ``imageio-ffmpeg`` package). Each file gets its provenance sidecar
+    ``<file>.json``. It reads as the list of its pictures too: ``len(result)``, ``result[-1]``, ``for p in result``.
+    """
+
+    frames: np.ndarray = field(default=None, kw_only=True)
+    fps: float = field(default=12, kw_only=True)
+    hold_ms: int | None = field(default=None, kw_only=True)
+    dither: bool = field(default=False, kw_only=True)
+
+    FORMATS: ClassVar[tuple[str, ...]] = (".gif", ".mp4")
+    PACKAGES: ClassVar[tuple[str, ...]] = ("pillow", "imageio-ffmpeg")
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        return int(self.frames.shape[2]), int(self.frames.shape[1])
+
+    @property
+    def duration(self) -> float:
+        """Length of one pass in seconds."""
+        return self.frames.shape[0] / self.fps
+
+    def __len__(self) -> int:
+        return int(self.frames.shape[0])
+
+    def __getitem__(self, index):
+        return self.frames[index]
+
+    def __iter__(self):
+        return iter(self.frames)
+
+    def provenance(self) -> dict[str, Any]:
+        record = {**super().provenance(), "frames": len(self), "fps": round(self.fps, 4)}
+        if self.hold_ms is not None:
+            record["hold_ms"] = self.hold_ms
+        return record
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the animation to ``path`` (``.gif`` or ``.mp4``) and its sidecar ``<path>.json``.
+
+        Raises
+        ------
+        OutputPathError
+            For another extension or an unwritable folder, before anything is written.
+        EngineUnavailableError
+            For ``.mp4`` when the ``imageio-ffmpeg`` package is missing, before anything is written.
+        """
+        if Path(str(path)).suffix.lower() == ".mp4":
+            media.require_ffmpeg()
+        return super().save(path)
+
+    def _write(self, tmp: Path, suffix: str) -> None:
+        if suffix == ".gif":
+            tmp.write_bytes(self.gif_bytes())
+        else:
+            media.write_mp4(tmp, self.frames, fps=self.fps)
+
+    def gif_bytes(self) -> bytes:
+        """The animation as a GIF that loops forever (what ``save("x.gif")`` writes)."""
+        return media.gif_bytes(self.frames, frame_ms=1000 / self.fps, hold_ms=self.hold_ms, dither=self.dither)
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.gif_bytes()).decode("ascii")
+        width, height = self.size
+        return f'<img src="data:image/gif;base64,{data}" width="{width}" height="{height}" alt="{self.engine}"/>'
 
 
 @dataclass(repr=False)
@@ -155,45 +227,3 @@ class AudioResult(Result):
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.wav_bytes()).decode("ascii")
         return f'<audio controls src="data:audio/wav;base64,{data}"></audio>'
-
-
-@dataclass(repr=False)
-class MeshResult(Result):
-    """A 3D object as a ``trimesh.Trimesh``, in millimetres."""
-
-    mesh: Any = field(default=None, kw_only=True)
-
-    FORMATS: ClassVar[tuple[str, ...]] = (".glb", ".stl", ".obj", ".ply")
-    PACKAGES: ClassVar[tuple[str, ...]] = ("trimesh",)
-
-    @functools.cached_property
-    def printability(self):
-        """Can it be printed? Watertight, winding, volume, size in mm, thinnest wall, and a verdict in plain words."""
-        from .mesh.printability import report
-
-        return report(self.mesh)
-
-    def provenance(self) -> dict[str, Any]:
-        return {**super().provenance(), "printability": self.printability.to_dict()}
-
-    def preview(self, *, size: int = 512, azimuth: float = 30, elevation: float = 20) -> ImageResult:
-        """A shaded picture of the object, drawn on the CPU (no GPU, no screen)."""
-        from .mesh.preview import render_png
-
-        start = time.perf_counter()
-        image = render_png(self.mesh, size=size, azimuth=azimuth, elevation=elevation)
-        return ImageResult(engine="preview", seed=self.seed, device="cpu", seconds=time.perf_counter() - start,
-                           params={"of": self.engine, "object_params": self.params, "size": size,
-                                   "azimuth": azimuth, "elevation": elevation}, image=image)
-
-    def _write(self, tmp: Path, suffix: str) -> None:
-        mesh = self.mesh
-        if suffix == ".glb":  # glTF means metres and Y up; the kit works in millimetres with Z up (as printers do)
-            mesh = mesh.copy()
-            mesh.apply_transform(GLTF_FROM_MM_Z_UP)
-        mesh.export(str(tmp), file_type=suffix.lstrip("."))
-
-    def _repr_html_(self) -> str:
-        from .mesh.viewer import mesh_to_html
-
-        return mesh_to_html(self.mesh)

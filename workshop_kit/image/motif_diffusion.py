@@ -1,9 +1,9 @@
 """A small diffusion model, trained by the kit on its own Moroccan geometric motifs, that draws new ones.
 
 The embedded image engine ``"motif-diffusion"``: a class-conditional denoising diffusion model (a diffusers
-``UNet2DModel`` of about 1.1 M parameters, the class being the motif family of :data:`workshop_kit.image.motifs.FAMILIES`)
-that turns 32 × 32 pixels of noise into a **cell** of a motif in about twenty steps, and then builds a large seamless
-artwork from that cell by symmetry:
+``UNet2DModel`` of about 1.1 M parameters, the class being the motif family of
+:data:`workshop_kit.motif_geometry.FAMILIES`) that turns 32 × 32 pixels of noise into a **cell** of a motif in about
+twenty steps, and then builds a large seamless artwork from that cell by symmetry:
 
 1. **What the model draws.** Every motif family has mirror lines along its tile's edges and middle lines, so a
    rectangle between four mirror lines (a *cell*: the top-left quarter of the tile; for ``zellige12``, one cell of its
@@ -31,13 +31,13 @@ Examples
 >>> result.image.shape                                                            # doctest: +SKIP
 (1024, 1024, 3)
 >>> frames = md.denoising_steps(motif="yaz", palette="marrakech", steps=12, seed=3)  # doctest: +SKIP
->>> md.save_gif(frames, "noise-to-yaz.gif")                                      # doctest: +SKIP
+>>> md.save_gif(frames, "noise-to-yaz.gif")    # + noise-to-yaz.gif.json            # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
+import dataclasses
 import json
 import os
 import time
@@ -46,16 +46,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import shipped
+from .. import media, motif_geometry, shipped
 from ..device import resolve_device
 from ..errors import EngineUnavailableError, MissingModelError, ParameterError
 from ..i18n import Msg
 from ..files import atomic_path, check_output_path
+from ..errors import EngineUnavailableError
+from ..files import check_output_path
 from ..palettes import PALETTES, get_palette
 from ..registry import ENGINES
-from ..results import ImageResult
+from ..results import FramesResult, ImageResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
-from .motifs import FAMILIES
 
 __all__ = [
     "CELL_PX",
@@ -84,7 +85,7 @@ __all__ = [
 ]
 
 #: The motif families the model knows, in the order of its class numbers.
-CLASSES: tuple[str, ...] = tuple(FAMILIES)
+CLASSES: tuple[str, ...] = tuple(motif_geometry.FAMILIES)
 #: Side of the cell the model draws, in pixels.
 CELL_PX = 32
 #: The cell of each family as a fraction (width, height) of its unit tile, from the tile's top-left corner. Each
@@ -117,6 +118,8 @@ MIN_GUIDANCE, MAX_GUIDANCE, DEFAULT_GUIDANCE = _GUIDANCE.low, _GUIDANCE.high, _G
 MAX_REPEATS, DEFAULT_REPEATS = int(ENGINE.option("repeats").high), ENGINE.option("repeats").default
 #: Most cells :func:`sample_cells` draws in one call.
 MAX_BATCH = 512
+#: How the denoising plays as an animation: each step shows this long (ms), the finished tile longer.
+STEP_MS, HOLD_MS = 120, 1500
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 _BLEND = 0.3  # share of the way from one level to the next over which their colours blend
@@ -188,7 +191,7 @@ def colourise(levels: np.ndarray, palette: str) -> np.ndarray:
 
 
 def procedural_cells(motif: str, *, n: int, seed: int = 0, palettes: Sequence[str] | None = None) -> np.ndarray:
-    """Cells of exact procedural motifs (:mod:`workshop_kit.image.motifs`), as palette levels: the training data.
+    """Cells of exact procedural motifs (:mod:`workshop_kit.motif_geometry`), as palette levels: the training data.
 
     Each cell comes from a tile with a random seed, variant and palette (drawn from ``seed``); the cell is cut out of
     a tile drawn at 256 pixels (448 for ``zellige12``), turned into levels, and reduced to :data:`CELL_PX` pixels by
@@ -212,13 +215,11 @@ def procedural_cells(motif: str, *, n: int, seed: int = 0, palettes: Sequence[st
     """
     from PIL import Image
 
-    from . import motifs
-
     motif = check_choice("motif", motif, CLASSES)
     n = check_int("n", n, 1, 100_000)
     seed = check_int("seed", seed, 0, 2**32 - 1)
     palettes = list(PALETTES) if palettes is None else [check_choice("palette", p, PALETTES) for p in palettes]
-    variants = FAMILIES[motif].variants
+    variants = motif_geometry.FAMILIES[motif].variants
     rng = np.random.default_rng([seed, CLASSES.index(motif)])
     size = _RENDER_PX[motif]
     a, b = CELL_REGION[motif]
@@ -226,7 +227,7 @@ def procedural_cells(motif: str, *, n: int, seed: int = 0, palettes: Sequence[st
     for i in range(n):
         palette = palettes[int(rng.integers(len(palettes)))]
         variant = variants[int(rng.integers(len(variants)))]
-        unit = motifs.tile(motif, palette=palette, size=size, seed=int(rng.integers(2**32)), variant=variant)
+        unit = motif_geometry.tile(motif, palette=palette, size=size, seed=int(rng.integers(2**32)), variant=variant)
         levels = Image.fromarray(to_levels(unit, palette), mode="F")
         cell = levels.resize((CELL_PX, CELL_PX), resample=Image.Resampling.BOX, box=(0, 0, a * size, b * size))
         out[i] = np.asarray(cell, dtype=np.float32)
@@ -450,7 +451,7 @@ def generate(
     return_steps: bool = False,
     progress: bool = False,
     model_path: str | os.PathLike | None = None,
-) -> ImageResult | tuple[ImageResult, list[np.ndarray]]:
+) -> ImageResult | tuple[ImageResult, FramesResult]:
     """Draw a new motif of a family with the diffusion model, and build a large seamless artwork from it.
 
     Parameters
@@ -481,10 +482,10 @@ def generate(
 
     Returns
     -------
-    ImageResult or (ImageResult, list of numpy.ndarray)
+    ImageResult or (ImageResult, FramesResult)
         ``result.image`` is a ``(size, size, 3)`` ``uint8`` array; ``result.params`` holds the resolved options and
         the ``grid`` of blocks (across, down). With ``return_steps=True``, also the ``steps + 1`` pictures of the
-        denoising as 256-pixel tiles.
+        denoising as 256-pixel tiles (see :func:`denoising_steps`).
 
     Raises
     ------
@@ -515,13 +516,12 @@ def generate(
     a, b = CELL_REGION[motif]
     params = {"motif": motif, "palette": palette, "size": size, "repeats": repeats, "steps": steps,
               "guidance": guidance, "grid": [repeats, max(1, round(repeats * a / b))],
-              "group": FAMILIES[motif].group}
-    kit = model[2]
+              "group": motif_geometry.FAMILIES[motif].group}
     result = ImageResult(engine=ENGINE.name, seed=seed, params=params, device=device, seconds=seconds, image=image,
-                         model={**MODEL.record(model_path), "version": str(kit.get("version", "")),
-                                "trained": str(kit.get("trained", ""))})
+                         model=_model_record(model, model_path))
     if return_steps:
-        return result, [colourise(_tile_levels(s[0], motif, 256), palette) for s in states]
+        return result, _steps(states, params=params, size=256, seed=seed, device=device, seconds=seconds,
+                              model=result.model)
     return result
 
 
@@ -566,23 +566,42 @@ def denoising_steps(
     device: str | None = "auto",
     progress: bool = False,
     model_path: str | os.PathLike | None = None,
-) -> list[np.ndarray]:
+) -> FramesResult:
     """The pictures of one denoising, from pure noise to the finished tile: noise becoming a motif.
 
     Same options as :func:`tile`. Each state of the sampler is shown as a tile coloured with the palette.
 
     Returns
     -------
-    list of numpy.ndarray
-        ``steps + 1`` ``uint8`` pictures: the first is the starting noise, the last equals :func:`tile` with the same
-        options. Show them with :func:`filmstrip` or :func:`save_gif`.
+    FramesResult
+        ``steps + 1`` ``uint8`` pictures, read like a list (``len(frames)``, ``frames[-1]``, ``for p in frames``):
+        the first is the starting noise, the last equals :func:`tile` with the same options. Show them with
+        :func:`filmstrip`; ``frames.save("steps.gif")`` (or :func:`save_gif`) writes them as an animation with
+        their provenance: motif, palette, steps, seed and model.
     """
     motif, palette, steps, guidance, seed = _check_common(motif, palette, steps, guidance, seed)
     size = check_int("size", size, 64, MAX_SIZE)
+    device = resolve_device(device)
     model = load_model(path=model_path, device=device)
+    start = time.perf_counter()
     _, states = _denoise(model, [CLASSES.index(motif)], _noise(seed), steps=steps, guidance=guidance, keep=True,
                          progress=progress)
-    return [colourise(_tile_levels(s[0], motif, size), palette) for s in states]
+    return _steps(states, params={"motif": motif, "palette": palette, "steps": steps, "guidance": guidance},
+                  size=size, seed=seed, device=device, seconds=time.perf_counter() - start,
+                  model=_model_record(model, model_path))
+
+
+def _model_record(model, model_path) -> dict[str, str]:
+    kit = model[2]
+    return {**MODEL.record(model_path), "version": str(kit.get("version", "")), "trained": str(kit.get("trained", ""))}
+
+
+def _steps(states, *, params: dict, size: int, seed: int, device: str, seconds: float, model: dict) -> FramesResult:
+    """The sampler's states as an animation of ``size``-pixel tiles coloured with ``params["palette"]``."""
+    frames = np.stack([colourise(_tile_levels(s[0], params["motif"], size), params["palette"]) for s in states])
+    return FramesResult(engine=ENGINE.name, seed=seed, device=device, seconds=seconds, model=model,
+                        params={**params, "size": size, "shows": "denoising steps"}, frames=frames,
+                        fps=1000 / STEP_MS, hold_ms=HOLD_MS)
 
 
 def sample_cells(
@@ -619,15 +638,6 @@ def sample_cells(
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def _check_frames(images) -> list[np.ndarray]:
-    frames = [np.asarray(im) for im in images] if isinstance(images, (list, tuple)) else None
-    if not frames or any(f.dtype != np.uint8 or f.ndim != 3 or f.shape[2] != 3 for f in frames):
-        raise ParameterError("images", type(images).__name__, Msg("allowed.uint8_pictures"))
-    if len({f.shape for f in frames}) != 1:
-        raise ParameterError("images", [f.shape for f in frames][:4], Msg("allowed.same_size"))
-    return frames
-
-
 def filmstrip(images: Sequence[np.ndarray], *, count: int | None = None, gap: int = 4) -> np.ndarray:
     """Lay pictures side by side on a white strip, to show noise becoming a picture.
 
@@ -645,28 +655,25 @@ def filmstrip(images: Sequence[np.ndarray], *, count: int | None = None, gap: in
     numpy.ndarray
         ``(h, n * w + (n - 1) * gap, 3)`` ``uint8`` picture.
     """
-    frames = _check_frames(images)
+    frames = media.check_frames(images)
     gap = check_int("gap", gap, 0, 64)
     if count is not None:
         count = check_int("count", count, 1, len(frames))
         picks = np.unique(np.round(np.linspace(0, len(frames) - 1, count)).astype(int)) if count > 1 else [len(frames) - 1]
-        frames = [frames[i] for i in picks]
-    h, w, _ = frames[0].shape
-    strip = np.full((h, len(frames) * w + (len(frames) - 1) * gap, 3), 255, np.uint8)
-    for i, frame in enumerate(frames):
-        strip[:, i * (w + gap): i * (w + gap) + w] = frame
-    return strip
+        frames = frames[picks]
+    return media.side_by_side(frames, gap=gap)
 
 
-def save_gif(images: Sequence[np.ndarray], path: str | os.PathLike, *, frame_ms: int = 120,
-             hold_ms: int = 1500) -> Path:
-    """Write pictures as a looping animated GIF, atomically (no half-written file is ever left).
+def save_gif(images: Sequence[np.ndarray], path: str | os.PathLike, *, frame_ms: int = STEP_MS,
+             hold_ms: int = HOLD_MS) -> Path:
+    """Write pictures as a looping animated GIF with its provenance sidecar ``<path>.json``, atomically (no
+    half-written file is ever left).
 
     Parameters
     ----------
-    images : list of numpy.ndarray
-        Pictures of the same size, e.g. from :func:`denoising_steps`; one frame each (a frame identical to the one
-        before it is merged into it by the GIF writer).
+    images : FramesResult or list of numpy.ndarray
+        Pictures of the same size, e.g. from :func:`denoising_steps` (whose provenance the sidecar keeps); one frame
+        each (a frame identical to the one before it is merged into it by the GIF writer).
     path : path
         A ``.gif`` file in an existing, writable folder.
     frame_ms : int
@@ -684,15 +691,13 @@ def save_gif(images: Sequence[np.ndarray], path: str | os.PathLike, *, frame_ms:
     OutputPathError
         When the path does not end in ``.gif`` or its folder cannot be written to.
     """
-    from PIL import Image
-
-    frames = _check_frames(images)
+    frames = media.check_frames(images)
     frame_ms = check_int("frame_ms", frame_ms, 20, 5000)
     hold_ms = check_int("hold_ms", hold_ms, 20, 20000)
-    path = check_output_path(path, (".gif",))
-    pictures = [Image.fromarray(f, mode="RGB") for f in frames]
-    durations = [frame_ms] * (len(pictures) - 1) + [hold_ms]
-    with atomic_path(path) as tmp:
-        pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:], duration=durations, loop=0,
-                         optimize=False)
-    return path
+    if isinstance(images, FramesResult):
+        animation = dataclasses.replace(images, fps=1000 / frame_ms, hold_ms=hold_ms)
+    else:
+        animation = FramesResult(engine="pictures", seed=None, params={}, device="cpu", seconds=0.0, frames=frames,
+                                 fps=1000 / frame_ms, hold_ms=hold_ms,
+                                 notes=["pictures given as arrays: how they were made is not recorded"])
+    return animation.save(check_output_path(path, (".gif",)))

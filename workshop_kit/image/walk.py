@@ -23,14 +23,9 @@ Examples
 
 from __future__ import annotations
 
-import base64
-import importlib.util
-import io
 import math
-import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -38,8 +33,9 @@ import numpy as np
 from ..device import resolve_device
 from ..errors import EngineUnavailableError, ParameterError
 from ..i18n import Msg
+from ..errors import ParameterError
 from ..palettes import PALETTES, get_palette
-from ..results import Result
+from ..results import FramesResult
 from ..validation import check_choice, check_int, resolve_seed
 from . import cppn
 
@@ -61,77 +57,20 @@ _Z_DIM = 8  # size of the latent vector z
 _RADIUS = 0.5  # radius of the circle z travels round; the phases move by about 2 * _RADIUS radians at most
 _PIXELS_PER_CHUNK = 1 << 18  # frames x pixels evaluated at once: about 25 MB per layer, kind to the CPU cache
 _WALK_STREAM = 2**32  # the walk's random numbers come from seed + this: a stream no picture seed uses
-_PIP_FFMPEG = "pip install imageio-ffmpeg"
 
 
 @dataclass(repr=False)
-class WalkResult(Result):
+class WalkResult(FramesResult):
     """An animation as an ``(frames, height, width, 3)`` array of ``uint8``, played at ``fps`` frames per second.
 
     ``save("walk.gif")`` writes a GIF that loops forever; ``save("walk.mp4")`` an H.264 video (with the
-    ``imageio-ffmpeg`` package). Each file gets its provenance sidecar ``<file>.json``.
+    ``imageio-ffmpeg`` package). Each file gets its provenance sidecar ``<file>.json``; see
+    :class:`~workshop_kit.results.FramesResult`.
     """
 
-    frames: np.ndarray = field(default=None, kw_only=True)
     fps: int = field(default=12, kw_only=True)
 
-    FORMATS: ClassVar[tuple[str, ...]] = (".gif", ".mp4")
     PACKAGES: ClassVar[tuple[str, ...]] = ("torch", "pillow", "imageio-ffmpeg")
-
-    @property
-    def size(self) -> tuple[int, int]:
-        """(width, height) in pixels."""
-        return int(self.frames.shape[2]), int(self.frames.shape[1])
-
-    @property
-    def duration(self) -> float:
-        """Length of one pass in seconds."""
-        return self.frames.shape[0] / self.fps
-
-    def provenance(self) -> dict:
-        return {**super().provenance(), "frames": int(self.frames.shape[0]), "fps": self.fps}
-
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the animation to ``path`` (``.gif`` or ``.mp4``) and its sidecar ``<path>.json``.
-
-        Raises
-        ------
-        OutputPathError
-            For another extension or an unwritable folder, before anything is written.
-        EngineUnavailableError
-            For ``.mp4`` when the ``imageio-ffmpeg`` package is missing, before anything is written.
-        """
-        if Path(str(path)).suffix.lower() == ".mp4" and not _ffmpeg_available():
-            raise EngineUnavailableError(Msg("error.ffmpeg", command=_PIP_FFMPEG))
-        return super().save(path)
-
-    def _write(self, tmp: Path, suffix: str) -> None:
-        if suffix == ".gif":
-            tmp.write_bytes(self.gif_bytes())
-        else:
-            _write_mp4(tmp, self.frames, self.fps)
-
-    def gif_bytes(self) -> bytes:
-        """The animation as a GIF that loops forever, with one 256-colour palette shared by every frame."""
-        from PIL import Image
-
-        frames = self.frames
-        # one palette for all frames, so that colours do not shimmer from frame to frame
-        step = max(1, len(frames) // 8)
-        sample = Image.fromarray(np.concatenate(list(frames[::step]), axis=0), mode="RGB")
-        palette = sample.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-        pictures = [
-            Image.fromarray(frame, mode="RGB").quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames
-        ]
-        buf = io.BytesIO()
-        pictures[0].save(buf, format="GIF", save_all=True, append_images=pictures[1:],
-                         duration=round(1000 / self.fps), loop=0, disposal=1, optimize=False)
-        return buf.getvalue()
-
-    def _repr_html_(self) -> str:
-        data = base64.b64encode(self.gif_bytes()).decode("ascii")
-        width, height = self.size
-        return f'<img src="data:image/gif;base64,{data}" width="{width}" height="{height}" alt="latent walk"/>'
 
 
 def latent_walk(
@@ -251,32 +190,3 @@ def _phase_shifts(seed: int, frames: int, loop: bool):
         theta = torch.linspace(0, math.pi, frames, dtype=torch.float32)
     z = _RADIUS * ((1 - torch.cos(theta))[:, None] * plane[:, 0] + torch.sin(theta)[:, None] * plane[:, 1])
     return z @ z_weights
-
-
-def _ffmpeg_available() -> bool:
-    """Whether the imageio-ffmpeg package (and the ffmpeg it ships) is installed, without importing it."""
-    return importlib.util.find_spec("imageio_ffmpeg") is not None
-
-
-def _write_mp4(path: Path, frames: np.ndarray, fps: int) -> None:
-    """Encode ``frames`` as H.264 (yuv420p, playable everywhere) with the ffmpeg that imageio-ffmpeg ships."""
-    try:
-        import imageio_ffmpeg
-    except ImportError:
-        raise EngineUnavailableError(Msg("error.ffmpeg", command=_PIP_FFMPEG)) from None
-
-    _, height, width, _ = frames.shape
-    pad_h, pad_w = height % 2, width % 2  # yuv420p needs even sides: repeat the last row or column, never rescale
-    if pad_h or pad_w:
-        frames = np.pad(frames, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
-    writer = imageio_ffmpeg.write_frames(
-        str(path), (width + pad_w, height + pad_h), fps=fps, codec="libx264", pix_fmt_in="rgb24",
-        pix_fmt_out="yuv420p", quality=8, macro_block_size=1, ffmpeg_log_level="error",
-        output_params=["-movflags", "+faststart"],
-    )
-    writer.send(None)  # start ffmpeg
-    try:
-        for frame in frames:
-            writer.send(np.ascontiguousarray(frame))
-    finally:
-        writer.close()

@@ -1,4 +1,4 @@
-"""3D: ``generate(engine="lathe", preset=..., seed=...)`` returns a :class:`~workshop_kit.results.MeshResult`."""
+"""3D: ``generate(engine="lathe", preset=..., seed=...)`` returns a :class:`~workshop_kit.mesh.result.MeshResult`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from ..registry import Engine, engine as _engine, engines as _engines
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..results import MeshResult
+    from .result import MeshResult
 
 ENGINES: dict[str, Engine] = _engines("mesh")
 """The mesh engines of :data:`workshop_kit.registry.ENGINES`, by name."""

@@ -57,7 +57,7 @@ def emboss_band(
         returned), or the section that :mod:`~workshop_kit.mesh.lathe` turns — points ``(radius, height)`` from the
         axis at the foot round to the axis at the floor.
     motif : str
-        A family of :data:`workshop_kit.image.motifs.FAMILIES`.
+        A family of :data:`workshop_kit.motif_geometry.FAMILIES`.
     band : tuple of float
         ``(z0, z1)``: the heights in millimetres between which the motif runs, within the vessel's height.
     depth_mm : float
@@ -86,8 +86,7 @@ def emboss_band(
     """
     import trimesh
 
-    from ..image.motifs import FAMILIES
-    from .relief import line_distance, motif_period
+    from ..motif_geometry import FAMILIES, line_distance, motif_period
 
     motif = check_choice("motif", motif, FAMILIES)
     depth_mm = check_float("depth_mm", depth_mm, 0.2, MAX_DEPTH_MM)

@@ -3,7 +3,7 @@
 How the shell is made
 ---------------------
 The shell is unrolled into a grid of small cells, around (angle) and up (height), about a millimetre each. A motif —
-a family of :mod:`workshop_kit.image.motifs` or any picture — decides which cells are cut open: the distance of each
+a family of :mod:`workshop_kit.motif_geometry` or any picture — decides which cells are cut open: the distance of each
 point of the motif to its nearest *line* (the grout of a zellige, the wood of a moucharabieh, the borders of a rug's
 fields) is measured, and the cells farthest from the lines open, as many as ``openness`` asks. What stays is a
 lattice of bars along the motif's lines, never thinner than :data:`MIN_BAR_MM`. Solid rings at the top and bottom,
@@ -39,8 +39,8 @@ from ..errors import ParameterError
 from ..i18n import Msg
 from ..palettes import PALETTES, get_palette
 from ..registry import ENGINES
-from ..results import MeshResult
-from ..validation import check_choice, check_float, check_int, resolve_seed
+from ..validation import check_choice, resolve_seed
+from .result import MeshResult
 
 __all__ = ["SHAPES", "MIN_BAR_MM", "MIN_HEIGHT_MM", "MAX_HEIGHT_MM", "MIN_DIAMETER_MM", "MAX_DIAMETER_MM",
            "MIN_WALL_MM", "MAX_WALL_MM", "MIN_OPENNESS", "MAX_OPENNESS", "generate"]
@@ -83,7 +83,7 @@ def generate(
     Parameters
     ----------
     motif : str
-        A family of :data:`workshop_kit.image.motifs.FAMILIES` (``"zellige8"``, ``"zellige16"``,
+        A family of :data:`workshop_kit.motif_geometry.FAMILIES` (``"zellige8"``, ``"zellige16"``,
         ``"moucharabieh"``, ``"yaz"`` …); ignored when ``image`` is given.
     shape : str
         ``"cylinder"``, ``"hexagon"`` or ``"octagon"``.
@@ -135,9 +135,8 @@ def generate(
     [50.0, 50.0, 60.0]
     """
     args = ENGINE.check(locals())
-    from ..image.motifs import FAMILIES
     from ..imageio_safe import load_image
-    from .relief import line_distance, motif_period
+    from ..motif_geometry import line_distance, motif_period
 
     motif, shape = args["motif"], args["shape"]
     sides = SHAPES[shape]

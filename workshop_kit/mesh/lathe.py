@@ -28,9 +28,10 @@ from ..device import no_torch_device
 from ..errors import ParameterError
 from ..i18n import Msg
 from ..palettes import PALETTES, get_palette
+from ..palettes import get_palette
 from ..registry import ENGINES
-from ..results import MeshResult
-from ..validation import check_choice, check_float, check_int, resolve_seed
+from ..validation import check_float, resolve_seed
+from .result import MeshResult
 
 __all__ = ["PRESETS", "VesselPreset", "MIN_HEIGHT_MM", "MAX_HEIGHT_MM", "MIN_WALL_MM", "MAX_WALL_MM",
            "MIN_SEGMENTS", "MAX_SEGMENTS", "JITTER", "generate", "profile_curve"]
@@ -142,7 +143,7 @@ def generate(
         Paint the vertices with bands of glaze from one of :data:`workshop_kit.palettes.PALETTES` (kept by GLB,
         PLY and OBJ files); ``None`` leaves the clay bare.
     band_motif : str or None
-        Emboss a band of this motif family (:data:`workshop_kit.image.motifs.FAMILIES`) around the middle of the
+        Emboss a band of this motif family (:data:`workshop_kit.motif_geometry.FAMILIES`) around the middle of the
         pot, raised by ``band_depth_mm`` (0.2 to 10 mm); ``None`` for a smooth pot.
     seed : int or None
         The same seed gives the same vertices; ``None`` draws a fresh seed, returned in ``result.seed``. 0 is valid.
@@ -254,7 +255,11 @@ def _jitter(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def profile_curve(points: np.ndarray) -> np.ndarray:
-    """A smooth curve through control points whose heights rise: radius as a cubic Hermite spline of height."""
+    """A smooth curve through control points ``(radius, height)`` whose heights rise: radius as a cubic Hermite
+    spline of height, as ``(k, 2)`` points from the first control point to the last.
+
+    The outline every pot is turned from; the shape space reads its profiles with the same curve.
+    """
     r, z = points[:, 0], points[:, 1]
     slope = np.empty_like(r)
     slope[1:-1] = (r[2:] - r[:-2]) / (z[2:] - z[:-2])

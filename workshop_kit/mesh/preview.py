@@ -1,4 +1,5 @@
-"""Pictures of a mesh without a GPU or a display: a still (:func:`render_png`) and a turntable (:func:`turntable_gif`).
+"""Pictures of a mesh without a GPU or a display: a still (:func:`render_png`), pictures of several meshes on one
+scale (:func:`render_pngs`) and a turntable (:func:`turntable_gif`).
 
 A small z-buffer rasteriser written with numpy: the triangles facing the camera are cut into rows of pixels, all
 triangles at once (in chunks), the nearest one wins each pixel, then each pixel is shaded from its interpolated
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,10 +35,12 @@ import numpy as np
 from ..errors import ParameterError
 from ..i18n import Msg
 from ..files import atomic_path, check_output_path
+from ..files import check_output_path
+from ..results import FramesResult, ImageResult
 from ..validation import check_choice, check_float, check_int
+from .result import describe
 
-__all__ = ["render_png", "turntable_gif", "screen_span", "background_rgb", "DEFAULT_BACKGROUND", "DEFAULT_COLOR",
-           "CREASE_DEGREES"]
+__all__ = ["render_png", "render_pngs", "turntable_gif", "DEFAULT_BACKGROUND", "DEFAULT_COLOR", "CREASE_DEGREES"]
 
 DEFAULT_BACKGROUND = "#ECEAE6"
 """A warm light grey: neutral behind any glaze."""
@@ -420,22 +424,6 @@ def _check_view(size: int, azimuth: float, elevation: float, *, max_size: int = 
     return size, azimuth, elevation
 
 
-def screen_span(mesh, *, azimuth: float = 30.0, elevation: float = 20.0, up: str = "z") -> float:
-    """How large ``mesh`` looks in :func:`render_png`'s view, which fills the picture with it: the longer side of
-    its outline on the picture plane times the camera's distance. Pictures of several meshes drawn at sizes in
-    these proportions show them at one scale."""
-    _, azimuth, elevation = _check_view(16, azimuth, elevation)
-    scene = _prepare(mesh, up=up, color=None)
-    extent = _extent(scene, _camera(scene, azimuth, elevation))
-    distance = scene.radius / np.sin(np.radians(_FOV_DEGREES) / 2)
-    return float(max(extent[2] - extent[0], extent[3] - extent[1]) * distance)
-
-
-def background_rgb(background=DEFAULT_BACKGROUND) -> np.ndarray:
-    """``background`` (``"#RRGGBB"`` or ``(r, g, b)``) as the ``uint8`` RGB triple :func:`render_png` paints."""
-    return np.round(_parse_color("background", background) * 255).astype(np.uint8)
-
-
 def render_png(mesh, *, size: int = 512, azimuth: float = 30.0, elevation: float = 20.0,
                background=DEFAULT_BACKGROUND, color=None, up: str = "z",
                path: str | os.PathLike | None = None) -> np.ndarray:
@@ -458,7 +446,7 @@ def render_png(mesh, *, size: int = 512, azimuth: float = 30.0, elevation: float
     up : str
         The mesh's vertical axis: ``"z"`` (the kit's meshes, 3D printing) or ``"y"`` (glTF files).
     path : str, path-like or None
-        Also save the picture as a PNG file there (written atomically).
+        Also save the picture as a PNG file there, with its provenance sidecar ``<path>.json`` (written atomically).
 
     Returns
     -------
@@ -471,16 +459,65 @@ def render_png(mesh, *, size: int = 512, azimuth: float = 30.0, elevation: float
         A bad option or an empty mesh; :class:`~workshop_kit.errors.OutputPathError` for a bad ``path``.
     """
     size, azimuth, elevation = _check_view(size, azimuth, elevation)
+    options = {"size": size, "azimuth": azimuth, "elevation": elevation, "background": background, "color": color,
+               "up": up}
     background = _parse_color("background", background)
     target = None if path is None else check_output_path(path, (".png",), name="path")
+    start = time.perf_counter()
     scene = _prepare(mesh, up=up, color=color)
     image = _render(scene, azimuth=azimuth, elevation=elevation, size=size, background=background)
     if target is not None:
-        from PIL import Image
-
-        with atomic_path(target) as tmp:
-            Image.fromarray(image, mode="RGB").save(tmp, format="PNG")
+        ImageResult(engine="preview", seed=None, params={"of": describe(mesh), **options}, device="cpu",
+                    seconds=time.perf_counter() - start, image=image).save(target)
     return image
+
+
+def render_pngs(meshes, *, size: int = 192, azimuth: float = 30.0, elevation: float = 15.0,
+                same_scale: bool = True) -> list[np.ndarray]:
+    """A picture of each mesh from the same camera; with ``same_scale``, every object at the scale of the largest.
+
+    :func:`render_png` fills its picture with the object, so with ``same_scale`` a smaller object is drawn on a
+    smaller picture (in proportion to its size on screen) and set, centred, on the ground line of a full-size one:
+    sizes compare, as on a shelf.
+
+    Parameters
+    ----------
+    meshes : sequence of trimesh.Trimesh
+        The objects (see :func:`render_png`).
+    size : int
+        Width and height of each picture, from 16 to 2048 pixels.
+    azimuth, elevation : float
+        The camera, as in :func:`render_png`.
+    same_scale : bool
+        One scale for all (``True``), or each object filling its own picture.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        ``(size, size, 3)`` ``uint8`` RGB pictures, in the order of ``meshes``.
+    """
+    size, azimuth, elevation = _check_view(size, azimuth, elevation)
+    background = _parse_color("background", DEFAULT_BACKGROUND)
+    scenes = [_prepare(m, up="z", color=None) for m in meshes]
+    spans = []
+    for scene in scenes:
+        extent = _extent(scene, _camera(scene, azimuth, elevation))
+        distance = scene.radius / np.sin(np.radians(_FOV_DEGREES) / 2)
+        spans.append(max(extent[2] - extent[0], extent[3] - extent[1]) * distance)
+    largest = max(spans)
+    out = []
+    for scene, span in zip(scenes, spans):
+        own = size if not same_scale else max(16, int(round(size * span / largest)))
+        picture = _render(scene, azimuth=azimuth, elevation=elevation, size=own, background=background)
+        if own == size:
+            out.append(picture)
+            continue
+        canvas = np.empty((size, size, 3), dtype=np.uint8)
+        canvas[:] = np.round(background * 255).astype(np.uint8)
+        left = (size - own) // 2
+        canvas[size - own:, left:left + own] = picture
+        out.append(canvas)
+    return out
 
 
 def turntable_gif(mesh, path: str | os.PathLike, *, frames: int = 24, size: int = 320, elevation: float = 20.0,
@@ -507,7 +544,7 @@ def turntable_gif(mesh, path: str | os.PathLike, *, frames: int = 24, size: int 
     Returns
     -------
     pathlib.Path
-        The file written.
+        The file written, with its provenance sidecar ``<path>.json``.
 
     Notes
     -----
@@ -515,29 +552,20 @@ def turntable_gif(mesh, path: str | os.PathLike, *, frames: int = 24, size: int 
     palette. A GIF cannot hold two identical frames in a row: those of a perfectly round, plain pot can come out the
     same, and are then stored as one longer frame (it plays the same).
     """
-    from PIL import Image
-
     target = check_output_path(path, (".gif",), name="path")
     frames = check_int("frames", frames, 2, 360)
     size, _, elevation = _check_view(size, 0.0, elevation, max_size=1024)
     seconds = check_float("seconds", seconds, 0.1, 60.0)
+    options = {"frames": frames, "size": size, "elevation": elevation, "seconds": seconds, "background": background,
+               "color": color, "up": up}
     background = _parse_color("background", background)
+    start = time.perf_counter()
     scene = _prepare(mesh, up=up, color=color)
     azimuths = [360.0 * k / frames for k in range(frames)]
     extents = np.array([_extent(scene, _camera(scene, a, elevation)) for a in azimuths])
     extent = np.r_[extents[:, :2].min(axis=0), extents[:, 2:].max(axis=0)]
-    pictures = [Image.fromarray(_render(scene, azimuth=a, elevation=elevation, size=size, background=background,
-                                        extent=extent), mode="RGB") for a in azimuths]
-    # One palette for all frames, from a strip of them, so colours do not flicker from frame to frame.
-    step = max(1, frames // 6)
-    sample = pictures[::step]
-    strip = Image.new("RGB", (size * len(sample), size))
-    for k, picture in enumerate(sample):
-        strip.paste(picture, (k * size, 0))
-    palette = strip.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    indexed = [p.quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG) for p in pictures]
-    duration = max(20, int(round(1000 * seconds / frames)))
-    with atomic_path(target) as tmp:
-        indexed[0].save(tmp, format="GIF", save_all=True, append_images=indexed[1:], duration=duration, loop=0,
-                        optimize=False, disposal=1)
-    return target
+    pictures = np.stack([_render(scene, azimuth=a, elevation=elevation, size=size, background=background,
+                                 extent=extent) for a in azimuths])
+    turn = FramesResult(engine="turntable", seed=None, params={"of": describe(mesh), **options}, device="cpu",
+                        seconds=time.perf_counter() - start, frames=pictures, fps=frames / seconds, dither=True)
+    return turn.save(target)

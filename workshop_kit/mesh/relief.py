@@ -4,11 +4,9 @@ The luminance of the picture becomes height: light parts stand up, dark parts ar
 opposite). The carving sits on a solid base and is framed by a raised border, and the whole plate is closed — a grid
 of heights on top, four side walls and a flat bottom — so it is a watertight solid, ready to print or to mill.
 
-With a motif family (``motif="zellige8"`` …) the motif is drawn by :mod:`workshop_kit.image.motifs` and its lightest
-colour, the grout of a zellige, stands highest: the star interlace comes out as raised strapwork, as in carved plaster.
-
-This module also holds the small helpers that the lantern and the embossed vessels share with it: one seamless
-period of a motif (:func:`motif_period`) and the distance of every pixel to the motif's lines (:func:`line_distance`).
+With a motif family (``motif="zellige8"`` …) one seamless period of the motif is drawn by
+:func:`workshop_kit.motif_geometry.motif_period` and its lightest colour, the grout of a zellige, stands highest: the
+star interlace comes out as raised strapwork, as in carved plaster.
 
 Examples
 --------
@@ -29,12 +27,12 @@ from ..device import no_torch_device
 from ..errors import ParameterError
 from ..i18n import Msg
 from ..palettes import PALETTES, get_palette
+from ..motif_geometry import motif_period
 from ..registry import ENGINES
-from ..results import MeshResult
-from ..validation import check_choice, check_float, check_int, resolve_seed
+from ..validation import check_float, resolve_seed
+from .result import MeshResult
 
-__all__ = ["generate", "motif_period", "line_distance", "MIN_WIDTH_MM", "MAX_WIDTH_MM", "MIN_RESOLUTION",
-           "MAX_RESOLUTION", "MAX_SMOOTH"]
+__all__ = ["generate", "MIN_WIDTH_MM", "MAX_WIDTH_MM", "MIN_RESOLUTION", "MAX_RESOLUTION", "MAX_SMOOTH"]
 
 ENGINE = ENGINES["relief"]
 MIN_WIDTH_MM, MAX_WIDTH_MM = ENGINE.option("width_mm").low, ENGINE.option("width_mm").high
@@ -67,7 +65,7 @@ def generate(
         The picture to carve: a PNG, JPEG or WebP file (at most 20 MiB and 16 megapixels, checked before decoding,
         see :func:`workshop_kit.imageio_safe.load_image`) or an array. ``None`` carves ``motif``.
     motif : str or None
-        A family of :data:`workshop_kit.image.motifs.FAMILIES`, used when ``image`` is ``None``
+        A family of :data:`workshop_kit.motif_geometry.FAMILIES`, used when ``image`` is ``None``
         (``"zellige8"`` when both are ``None``). Giving both is an error.
     width_mm : float
         Width of the plate along x, frame included, from 20 to 600 mm. Its depth along y follows the picture's
@@ -218,92 +216,3 @@ def _plate(z: np.ndarray, step: float):
               np.column_stack([np.full(len(ring), centre), lo_next, lo])]  # bottom, facing down
     vertices = np.concatenate([top, bottom, [[0.0, 0.0, 0.0]]])
     return trimesh.Trimesh(vertices=vertices, faces=np.concatenate(faces), process=False)
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# Motif helpers shared with the lantern and the embossed vessels
-# ---------------------------------------------------------------------------------------------------------------------
-
-
-def motif_period(motif: str, *, palette: str = "fes", size: int = 512, seed: int = 0,
-                 variant: str | None = None) -> np.ndarray:
-    """One seamless period of a motif family as a ``uint8`` RGB array.
-
-    For every family but ``zellige12`` this is the square unit tile of :func:`workshop_kit.image.motifs.tile`,
-    ``size`` pixels wide. The unit tile of ``zellige12`` holds 7 × 4 cells of its hexagonal lattice; one cell (a
-    rosette, about √3 times taller than wide) is returned instead, ``size`` pixels high, so that its lines are as
-    thick as the other families'.
-
-    Parameters
-    ----------
-    motif : str
-        One of :data:`workshop_kit.image.motifs.FAMILIES`.
-    palette : str
-        One of :data:`workshop_kit.palettes.PALETTES`.
-    size : int
-        Height of the period in pixels, from 64 to 1024.
-    seed : int
-        The motif's variations.
-    variant : str or None
-        The family's drawing style (see :func:`workshop_kit.image.motifs.tile`).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(h, w, 3)`` ``uint8``; copies laid side by side or one above the other continue without a seam.
-    """
-    from ..image import motifs
-
-    motif = check_choice("motif", motif, motifs.FAMILIES)
-    palette = check_choice("palette", palette, PALETTES)
-    size = check_int("size", size, 64, 1024)
-    if motif == "zellige12":
-        full = 4 * size
-        unit = motifs.tile(motif, palette=palette, size=full, seed=seed, variant=variant)
-        return np.ascontiguousarray(unit[: full // 4, : int(round(full / 7))])
-    return motifs.tile(motif, palette=palette, size=size, seed=seed, variant=variant)
-
-
-def line_distance(picture: np.ndarray, *, motif: str | None, palette: str = "fes") -> np.ndarray:
-    """Distance in pixels from every pixel to the nearest *line* of the picture (0 on a line).
-
-    The lines are what holds a pierced pattern together: the grout of a zellige (its palette's lightest colour), the
-    borders between colour fields of a rug motif (``amazigh``, ``yaz``), and the dark parts of a moucharabieh or of
-    any other picture (``motif=None``). The picture is taken as seamless: distances wrap around its edges.
-
-    Parameters
-    ----------
-    picture : numpy.ndarray
-        ``(h, w, 3)`` ``uint8`` RGB.
-    motif : str or None
-        The family the picture was drawn from, or ``None`` for any picture.
-    palette : str
-        The palette the motif was drawn with.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(h, w)`` ``float32``.
-    """
-    from scipy import ndimage
-
-    h, w = picture.shape[:2]
-    rgb = picture.astype(np.float32)
-    if motif is not None and motif != "moucharabieh":
-        colours = get_palette(palette).rgb() * 255.0
-        nearest = np.argmin(((rgb[:, :, None, :] - colours[None, None]) ** 2).sum(-1), axis=-1)
-        if motif.startswith("zellige"):
-            lines = nearest == int(np.argmax(colours @ np.array([0.299, 0.587, 0.114], np.float32)))
-        else:
-            lines = np.zeros((h, w), bool)
-            lines[:, :-1] |= nearest[:, :-1] != nearest[:, 1:]
-            lines[:-1, :] |= nearest[:-1, :] != nearest[1:, :]
-    else:
-        lum = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
-        lines = lum < 0.5 * (float(lum.min()) + float(lum.max()))
-    if not lines.any():
-        return np.full((h, w), float(math.hypot(h, w)), np.float32)
-    # wrap: measure on a 3 × 3 mosaic and keep the middle
-    big = np.tile(~lines, (3, 3))
-    dist = ndimage.distance_transform_edt(big)[h : 2 * h, w : 2 * w]
-    return dist.astype(np.float32)

@@ -31,8 +31,8 @@ from ..errors import ParameterError
 from ..i18n import Msg
 from ..pretrained import get_spec, locate
 from ..registry import ENGINES
-from ..results import MeshResult
-from ..validation import check_float, check_int, check_prompt, resolve_seed
+from ..validation import check_float, check_int, resolve_seed
+from .result import MeshResult
 
 __all__ = ["MODEL_KEY", "IMAGE_MODEL_KEY", "MIN_STEPS", "MAX_STEPS", "MIN_GRID", "MAX_GRID", "generate",
            "load_pipeline", "estimate_seconds", "mesh_from_decoder"]

@@ -27,7 +27,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
@@ -41,11 +40,16 @@ from .. import shipped
 from ..device import no_torch_device
 from ..errors import MissingModelError, ParameterError
 from ..i18n import Msg
+from ..errors import ParameterError
+from ..files import check_output_path
+from ..media import side_by_side
 from ..palettes import PALETTES
 from ..registry import ENGINES
-from ..results import MeshResult
+from ..results import FramesResult, ImageResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
-from .lathe import PRESETS
+from .lathe import PRESETS, profile_curve
+from .preview import render_pngs
+from .result import MeshResult, describe
 
 __all__ = [
     "N_POINTS",
@@ -111,13 +115,6 @@ def _heights(n: int = N_POINTS) -> np.ndarray:
     return np.linspace(0.0, 1.0, n)
 
 
-def _dense_curve(points: np.ndarray) -> np.ndarray:
-    """The lathe's smooth curve through control points ``(radius, height)`` whose heights rise."""
-    from .lathe import profile_curve
-
-    return profile_curve(points)
-
-
 def profile_from_points(points, *, n: int = N_POINTS) -> np.ndarray:
     """A profile from control points of an outline, e.g. one a participant drew.
 
@@ -148,7 +145,7 @@ def profile_from_points(points, *, n: int = N_POINTS) -> np.ndarray:
         raise ParameterError("points", _short(points), Msg("allowed.radii_positive"))
     pts = pts - [0.0, pts[0, 1]]
     height = pts[-1, 1]
-    curve = _dense_curve(pts)
+    curve = profile_curve(pts)
     radii = np.interp(_heights(n) * height, curve[:, 1], curve[:, 0]) / height
     return np.clip(radii, MIN_RADIUS, MAX_RADIUS)
 
@@ -577,39 +574,15 @@ def generate(*, a: str | None = None, b: str | None = None, mix: float = 0.5, sp
 # --------------------------------------------------------------------------------------------------------- pictures
 
 
-def _meshes(meshes) -> list:
-    items = [getattr(m, "mesh", m) for m in meshes]
+def _meshes(meshes) -> tuple[list, list]:
+    """``(given, items)``: the objects as given (meshes or results, for the sidecar) and their trimesh meshes."""
+    given = list(meshes)
+    items = [getattr(m, "mesh", m) for m in given]
     if not items or any(not hasattr(m, "vertices") for m in items):
         raise ParameterError("meshes", _short(meshes), Msg("allowed.meshes"))
     if len(items) > _MAX_BLEND:
         raise ParameterError("meshes", f"{len(items)} meshes", Msg("allowed.at_most_n", n=_MAX_BLEND))
-    return items
-
-
-def _pictures(items: list, *, size: int, azimuth: float, elevation: float, same_scale: bool) -> list[np.ndarray]:
-    """One ``size`` × ``size`` picture per mesh; with ``same_scale``, every object at the scale of the largest.
-
-    :func:`~workshop_kit.mesh.preview.render_png` fills its picture with the object, so a smaller object is drawn
-    on a smaller picture (in proportion to its size on screen) and set on the ground line of a full-size one.
-    """
-    from .preview import background_rgb, render_png, screen_span
-
-    spans = [screen_span(m, azimuth=azimuth, elevation=elevation) for m in items]
-    largest = max(spans)
-    background = background_rgb()
-    out = []
-    for m, span in zip(items, spans):
-        own = size if not same_scale else max(16, int(round(size * span / largest)))
-        picture = render_png(m, size=own, azimuth=azimuth, elevation=elevation)
-        if own == size:
-            out.append(picture)
-            continue
-        canvas = np.empty((size, size, 3), dtype=np.uint8)
-        canvas[:] = background
-        left = (size - own) // 2
-        canvas[size - own:, left:left + own] = picture
-        out.append(canvas)
-    return out
+    return given, items
 
 
 def strip(meshes, *, size: int = 192, azimuth: float = 30.0, elevation: float = 15.0, same_scale: bool = True,
@@ -628,27 +601,25 @@ def strip(meshes, *, size: int = 192, azimuth: float = 30.0, elevation: float = 
         Draw every object at the scale of the largest, standing on one ground line (sizes compare); ``False``
         fills each picture.
     path : str or path-like, optional
-        Also save the strip there as a PNG (written atomically).
+        Also save the strip there as a PNG, with its provenance sidecar ``<path>.json`` (written atomically).
 
     Returns
     -------
     numpy.ndarray
         ``(size, size * len(meshes), 3)`` ``uint8`` RGB.
     """
-    from ..files import atomic_path, check_output_path
-
-    items = _meshes(meshes)
+    given, items = _meshes(meshes)
     size = check_int("size", size, 16, 1024)
     azimuth = check_float("azimuth", azimuth, -3600.0, 3600.0)
     elevation = check_float("elevation", elevation, -89.0, 89.0)
     target = None if path is None else check_output_path(path, (".png",), name="path")
-    image = np.concatenate(_pictures(items, size=size, azimuth=azimuth, elevation=elevation,
-                                     same_scale=same_scale), axis=1)
+    start = time.perf_counter()
+    image = side_by_side(render_pngs(items, size=size, azimuth=azimuth, elevation=elevation, same_scale=same_scale))
     if target is not None:
-        from PIL import Image
-
-        with atomic_path(target) as tmp:
-            Image.fromarray(image, mode="RGB").save(tmp, format="PNG")
+        params = {"of": [describe(m) for m in given], "size": size, "azimuth": azimuth, "elevation": elevation,
+                  "same_scale": bool(same_scale)}
+        ImageResult(engine="shape-space-strip", seed=None, params=params, device="cpu",
+                    seconds=time.perf_counter() - start, image=image).save(target)
     return image
 
 
@@ -674,31 +645,23 @@ def gif(meshes, path: str | os.PathLike, *, size: int = 256, seconds: float = 4.
     Returns
     -------
     pathlib.Path
-        The file written.
+        The file written, with its provenance sidecar ``<path>.json``.
     """
-    from PIL import Image
-
-    from ..files import atomic_path, check_output_path
-
     target = check_output_path(path, (".gif",), name="path")
-    items = _meshes(meshes)
+    given, items = _meshes(meshes)
     if len(items) < 2:
         raise ParameterError("meshes", f"{len(items)} mesh", Msg("allowed.at_least_meshes", n=2))
     size = check_int("size", size, 16, 1024)
     seconds = check_float("seconds", seconds, 0.2, 60.0)
     azimuth = check_float("azimuth", azimuth, -3600.0, 3600.0)
     elevation = check_float("elevation", elevation, -89.0, 89.0)
-    frames = [Image.fromarray(p, mode="RGB")
-              for p in _pictures(items, size=size, azimuth=azimuth, elevation=elevation, same_scale=True)]
+    start = time.perf_counter()
+    frames = render_pngs(items, size=size, azimuth=azimuth, elevation=elevation, same_scale=True)
     if bounce:
         frames = frames + frames[-2:0:-1]
-    sheet = Image.new("RGB", (size * len(frames), size))
-    for k, frame in enumerate(frames):
-        sheet.paste(frame, (k * size, 0))
-    palette = sheet.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    indexed = [f.quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG) for f in frames]
-    duration = max(20, int(round(1000 * seconds / len(items))))
-    with atomic_path(target) as tmp:
-        indexed[0].save(tmp, format="GIF", save_all=True, append_images=indexed[1:], duration=duration, loop=0,
-                        optimize=False, disposal=1)
-    return target
+    params = {"of": [describe(m) for m in given], "size": size, "seconds": seconds, "azimuth": azimuth,
+              "elevation": elevation, "bounce": bool(bounce)}
+    morph = FramesResult(engine="shape-space-gif", seed=None, params=params, device="cpu",
+                         seconds=time.perf_counter() - start, frames=np.stack(frames), fps=len(items) / seconds,
+                         dither=True)
+    return morph.save(target)

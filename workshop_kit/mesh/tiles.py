@@ -1,7 +1,7 @@
 """Zellige tiles: the pieces of a zellige motif, each a separate glazed body, laid out as they fit together.
 
 In a Fès workshop a zellige panel is assembled from hundreds of small pieces (*furmah*) cut from glazed tiles. This
-engine does the same with one unit tile of a zellige family of :mod:`workshop_kit.image.motifs`:
+engine does the same with one unit tile of a zellige family of :mod:`workshop_kit.motif_geometry`:
 
 1. the motif is drawn, and its pixels sorted by palette colour; the grout (the lightest colour) separates the pieces;
 2. each region between grout lines is one piece, with the colour it has in the motif;
@@ -30,10 +30,10 @@ import time
 import numpy as np
 
 from ..device import no_torch_device
-from ..palettes import PALETTES, get_palette
+from ..palettes import get_palette
 from ..registry import ENGINES
-from ..results import MeshResult
-from ..validation import check_choice, check_float, check_int, resolve_seed
+from ..validation import resolve_seed
+from .result import MeshResult
 
 __all__ = ["MOTIFS", "MIN_PIECE_MM", "generate"]
 
@@ -99,7 +99,7 @@ def generate(
     6.0
     """
     args = ENGINE.check(locals())
-    from ..image import motifs
+    from ..motif_geometry import tile
 
     motif, palette, tile_mm = args["motif"], args["palette"], args["tile_mm"]
     thickness_mm, gap_mm, resolution = args["thickness_mm"], args["gap_mm"], args["resolution"]
@@ -110,7 +110,7 @@ def generate(
     from scipy import ndimage
 
     start = time.perf_counter()
-    picture = motifs.tile(motif, palette=palette, size=resolution, seed=seed)[::-1]  # row 0 at the bottom (y up)
+    picture = tile(motif, palette=palette, size=resolution, seed=seed)[::-1]  # row 0 at the bottom (y up)
     colours = get_palette(palette).rgb()
     nearest = np.argmin(((picture[:, :, None, :].astype(np.float32) - colours[None, None] * 255.0) ** 2).sum(-1), -1)
     grout = nearest == int(np.argmax(colours @ np.array([0.299, 0.587, 0.114], np.float32)))

@@ -624,7 +624,7 @@ def make_demo_folder(folder: str | os.PathLike, *, n: int = 12, seed: int = 0, b
     import numpy as np
     import pretty_midi
 
-    from .rules import LEAD, compose
+    from .arrange import LEAD, compose
     from .theory import INSTRUMENTS, RHYTHMS, SCALES, TONICS
 
     for i in range(n):

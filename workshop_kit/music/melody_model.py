@@ -727,8 +727,9 @@ def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tem
     """A melody written by the melody model, placed in ``scale``, arranged over ``rhythm`` and rendered.
 
     The model writes scale degrees; the kit places them in the scale or maqam (quarter tones included), then the
-    rule-based arranger adds the bass and the percussion cycle of the rhythm, as for the ``rules`` engine. A melody
-    shorter than the piece is played again, as folk tunes repeat their strains.
+    rule-based arranger (:func:`workshop_kit.music.arrange.compose`) adds the bass and the percussion cycle of the
+    rhythm, as for the ``rules`` engine. A melody shorter than the piece is played again, as folk tunes repeat their
+    strains.
 
     Parameters
     ----------
@@ -754,7 +755,7 @@ def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tem
     from ..device import resolve_device
     from ..results import AudioResult
     from .render import SAMPLE_RATE
-    from .rules import compose, check_piece, render_piece
+    from .arrange import check_piece, compose, render_piece
     from .theory import RHYTHMS, SCALES, TONICS
 
     began = time.perf_counter()
