@@ -139,7 +139,6 @@ def test_bad_input_gives_an_error_and_the_booth_stays_up(client, booth, endpoint
 ])
 def test_gradio_never_answers_for_the_kit(client, endpoint, options, lang, wording):
     """A choice or a number that Gradio itself would refuse in English is refused by the kit, in the language."""
-    from workshop_kit.i18n import t
 
     with pytest.raises(Exception) as info:
         client.predict(**options, lang=lang, api_name=endpoint)

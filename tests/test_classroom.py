@@ -123,7 +123,7 @@ def test_a_taken_port_is_said_in_one_line():
         held.listen()
         port = held.getsockname()[1]
         with pytest.raises(WorkshopKitError, match=rf"port {port} \(the notebooks\) is taken.*--port"):
-            check_port("127.0.0.1", port, "the notebooks", "--port")
+            check_port("127.0.0.1", port, "notebooks", "--port")
 
 
 def test_a_participants_copy_of_the_notebooks_is_never_replaced(tmp_path):
@@ -516,7 +516,7 @@ def test_the_command_says_in_one_line_that_the_port_is_taken(tmp_path, capsys):
         held.listen()
         port = held.getsockname()[1]
         status = main(["classroom", "--room", str(tmp_path / "salle"), "--host", "127.0.0.1", "--port", str(port),
-                       "--no-booth"])
+                       "--no-booth", "--lang", "en"])
     err = capsys.readouterr().err
     assert status == 1 and f"port {port} (the notebooks) is taken" in err and "--port" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "salle").exists()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from workshop_kit import doctor, room
+from workshop_kit import doctor
 from workshop_kit.cli import main
 
 

@@ -92,7 +92,8 @@ def _check_folder(folder: Any) -> Path:
 
 def _files_of(result) -> list[tuple[str, Any]]:
     """(extension, what to save) of one piece, the main file first."""
-    from .results import AudioResult, ImageResult, MeshResult
+    from .mesh.result import MeshResult
+    from .results import AudioResult, ImageResult
 
     if isinstance(result, ImageResult):
         return [(".png", result)]

@@ -14,7 +14,6 @@ import gradio as gr
 
 __all__ = ["Checkbox", "Dropdown", "Radio", "Slider"]
 
-from gradio.events import Dependency
 
 class Radio(gr.Radio):
     is_template = True  # drawn by Gradio's own radio

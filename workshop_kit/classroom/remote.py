@@ -167,7 +167,8 @@ class MidiScore:
 
 def _rebuild(modality: str, files: list[Path], record: dict, booth: str):
     """The kit's result object from the booth's files and the provenance it wrote for them."""
-    from ..results import GLTF_FROM_MM_Z_UP, AudioResult, ImageResult, MeshResult
+    from ..mesh.result import GLTF_FROM_MM_Z_UP, MeshResult
+    from ..results import AudioResult, ImageResult
 
     notes = [*record.get("notes", ()), f"made by the classroom machine {booth}"]
     common = dict(engine=record["engine"], seed=int(record["seed"]), params=record.get("params", {}),

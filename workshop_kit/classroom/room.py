@@ -53,20 +53,23 @@ def check_port(host: str, port: int, what: str, flag: str) -> None:
             return
         except OSError:
             pass
-    holder = ""
+    holder = None
     try:
         import psutil
 
         for conn in psutil.net_connections("tcp"):
             if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN and conn.pid:
-                holder = f" by {psutil.Process(conn.pid).name()} (pid {conn.pid})"
+                holder = (psutil.Process(conn.pid).name(), conn.pid)
                 break
     except Exception:  # noqa: BLE001 - naming the holder is a courtesy
         pass
-    raise WorkshopKitError(
-        f"port {port} ({what}) is taken{holder}: stop that program, or choose another port with {flag}",
-        f"le port {port} ({what}) est pris{holder.replace(' by ', ' par ')} : arrêtez ce programme, ou choisissez "
-        f"un autre port avec {flag}")
+    from ..i18n import t
+
+    def words(lang: str) -> str:
+        by = t("room.port.by", lang).format(program=holder[0], pid=holder[1]) if holder else ""
+        return t("room.port.taken", lang).format(port=port, what=t(f"room.port.{what}", lang), by=by, flag=flag)
+
+    raise WorkshopKitError(words("en"), words("fr"), words("ar"))
 
 
 def _wait_for(url: str, timeout: float, alive) -> None:
@@ -112,12 +115,12 @@ class Classroom:
         self.notes = check(s) if HUB_SUPPORTED else []
         address = public_address(s.host)
         notebooks = HUB_SUPPORTED
-        ports = [(s.join_port, "the join page", "--join-port")]
+        ports = [(s.join_port, "join", "--join-port")]
         if notebooks:
-            ports.insert(0, (s.port, "the notebooks", "--port"))
-            ports.append((s.trainer_port, "the trainer's view", "--trainer-port"))
+            ports.insert(0, (s.port, "notebooks", "--port"))
+            ports.append((s.trainer_port, "trainer", "--trainer-port"))
         if s.booth_port:
-            ports.append((s.booth_port, "the booth", "--booth-port"))
+            ports.append((s.booth_port, "booth", "--booth-port"))
         for port, what, flag in ports:
             check_port(s.host if flag != "--trainer-port" else "127.0.0.1", port, what, flag)
         proxy = find_proxy(s.proxy) if notebooks else None

@@ -32,10 +32,10 @@ import time
 import numpy as np
 
 from ..device import resolve_device
-from ..palettes import PALETTES, get_palette
+from ..palettes import get_palette
 from ..registry import ENGINES
 from ..results import ImageResult
-from ..validation import check_choice, check_int, resolve_seed
+from ..validation import resolve_seed
 
 __all__ = ["STYLES", "ROSETTE_FOLDS", "MIN_SIZE", "MAX_SIZE", "generate"]
 

@@ -48,10 +48,8 @@ import numpy as np
 
 from .. import media, motif_geometry, shipped
 from ..device import resolve_device
-from ..errors import EngineUnavailableError, MissingModelError, ParameterError
-from ..i18n import Msg
-from ..files import atomic_path, check_output_path
 from ..errors import EngineUnavailableError
+from ..i18n import Msg
 from ..files import check_output_path
 from ..palettes import PALETTES, get_palette
 from ..registry import ENGINES

@@ -18,7 +18,7 @@ from ..i18n import Msg
 from ..pretrained import get_spec, locate
 from ..registry import ENGINES
 from ..results import ImageResult
-from ..validation import check_float, check_int, check_prompt, resolve_seed
+from ..validation import resolve_seed
 
 MODEL_KEY = "sd-turbo"
 TAESD_KEY = "taesd"

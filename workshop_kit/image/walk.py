@@ -31,9 +31,8 @@ from typing import ClassVar
 import numpy as np
 
 from ..device import resolve_device
-from ..errors import EngineUnavailableError, ParameterError
-from ..i18n import Msg
 from ..errors import ParameterError
+from ..i18n import Msg
 from ..palettes import PALETTES, get_palette
 from ..results import FramesResult
 from ..validation import check_choice, check_int, resolve_seed

@@ -27,7 +27,6 @@ import numpy as np
 from ..device import no_torch_device
 from ..errors import ParameterError
 from ..i18n import Msg
-from ..palettes import PALETTES, get_palette
 from ..palettes import get_palette
 from ..registry import ENGINES
 from ..validation import check_float, resolve_seed

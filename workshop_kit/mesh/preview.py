@@ -34,7 +34,6 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..i18n import Msg
-from ..files import atomic_path, check_output_path
 from ..files import check_output_path
 from ..results import FramesResult, ImageResult
 from ..validation import check_choice, check_float, check_int

@@ -38,9 +38,8 @@ import numpy as np
 
 from .. import shipped
 from ..device import no_torch_device
-from ..errors import MissingModelError, ParameterError
-from ..i18n import Msg
 from ..errors import ParameterError
+from ..i18n import Msg
 from ..files import check_output_path
 from ..media import side_by_side
 from ..palettes import PALETTES

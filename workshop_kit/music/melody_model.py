@@ -16,7 +16,6 @@ The weights are read once per (folder, device) and kept (:func:`load_model`); no
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import math
 import os

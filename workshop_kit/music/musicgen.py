@@ -16,7 +16,7 @@ from ..device import resolve_device
 from ..pretrained import get_spec, locate
 from ..registry import ENGINES
 from ..results import AudioResult
-from ..validation import check_float, check_prompt, resolve_seed
+from ..validation import resolve_seed
 
 MODEL_KEY = "musicgen-small"
 ENGINE = ENGINES["musicgen"]

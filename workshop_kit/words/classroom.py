@@ -113,4 +113,15 @@ CLASSROOM: dict[str, dict[str, str]] = {
         'en': 'The notebooks are not served from this machine (JupyterHub runs on Linux and macOS): the booth is.',
         'ar': 'لا تُقدَّم الدفاتر من هذا الجهاز (يعمل JupyterHub على لينكس وماك): أما الواجهة فنعم.',
     },
+    "room.port.taken": {
+        "fr": "le port {port} ({what}) est pris{by} : arrêtez ce programme, ou choisissez un autre port avec {flag}",
+        "en": "port {port} ({what}) is taken{by}: stop that program, or choose another port with {flag}",
+        "ar": "المنفذ {port} ({what}) مشغول{by}: أوقف ذلك البرنامج، أو اختر منفذًا آخر بـ {flag}",
+    },
+    "room.port.by": {"fr": " par {program} (pid {pid})", "en": " by {program} (pid {pid})",
+                     "ar": " من طرف {program} (pid {pid})"},
+    "room.port.notebooks": {"fr": "les carnets", "en": "the notebooks", "ar": "الدفاتر"},
+    "room.port.join": {"fr": "la page d'accueil", "en": "the join page", "ar": "صفحة الانضمام"},
+    "room.port.trainer": {"fr": "la vue du formateur", "en": "the trainer's view", "ar": "واجهة المدرّب"},
+    "room.port.booth": {"fr": "la borne", "en": "the booth", "ar": "الجناح"},
 }
