@@ -452,6 +452,9 @@ ENGINES: dict[str, Engine] = {
                 Option("size", "int", 512, "width and height in pixels", low=64, high=1024, multiple_of=8,
                        booth=Booth(low=128, high=768, default=512, step=64)),
                 SEED, DEVICE,
+                Option("runtime", "choice", "auto", "auto (OpenVINO on a CPU where it is installed and fits in memory, "
+                       "else PyTorch), torch, or openvino (converted once, on first use)",
+                       choices=("auto", "torch", "openvino")),
                 MODEL_PATH,
                 Option("tiny_decoder", "bool", True, "decode with TAESD (fast) instead of the full VAE", cli=False),
                 Option("taesd_path", "path", None, "a folder holding TAESD", cli=False),
