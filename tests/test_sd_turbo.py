@@ -288,3 +288,36 @@ def test_compiled_networks_are_kept_per_cpu(monkeypatch):
     here = openvino_rt._cpu_key()
     monkeypatch.setattr(openvino_rt, "capabilities", lambda: ("FP32", "INT8", "BF16", "AMX"))
     assert openvino_rt._cpu_key() != here  # a cache compiled on the pack machine's CPU is not run here
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# What one booth picture costs here: measured by the doctor, kept for the booth
+
+
+def test_the_doctor_says_not_here_without_the_weights(tmp_path, monkeypatch):
+    from workshop_kit import doctor
+    from workshop_kit.registry import ENGINES
+
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    check = doctor._measured(ENGINES["sd-turbo"])
+    assert check.value == "not here" and not check.blocking and "sd-turbo" in check.detail
+
+
+@pytest.mark.slow
+@needs_openvino
+def test_the_doctor_measures_a_booth_picture_and_the_booth_reads_it(models, cache, tmp_path, monkeypatch):
+    from workshop_kit import doctor, runtime
+    from workshop_kit.registry import ENGINES
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    for key, folder in (("sd-turbo", models["sd"]), ("taesd", models["taesd"]),
+                        ("sd-safety-checker", models["flag_none"])):
+        (pack / key).symlink_to(folder)
+    monkeypatch.setenv(ENV_VAR, str(pack))
+    check = doctor._measured(ENGINES["sd-turbo"])
+    assert check.value.endswith("s per result") and check.seconds is not None, check
+    assert "openvino, peak memory" in check.detail and "safety checker on" in check.detail
+    kept = runtime.recorded_seconds("sd-turbo", runtime.booth_options(ENGINES["sd-turbo"]))
+    assert kept["seconds"] == check.seconds and kept["runtime"] == "openvino"
+    assert ENGINES["sd-turbo"].estimate_seconds("auto") == check.seconds  # the booth reads it: nothing runs again

@@ -147,6 +147,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "mesh.files": {"fr": "À emporter : GLB et STL (impression 3D)", "en": "Take it home: GLB and STL (3D printing)",
                    "ar": "خذها معك: GLB و STL (طباعة ثلاثية الأبعاد)"},
     "mesh.estimate": {"fr": "environ {n} s par objet", "en": "about {n} s per object", "ar": "حوالي {n} ث لكل قطعة"},
+    "image.estimate": {"fr": "environ {n} s par image", "en": "about {n} s per picture", "ar": "حوالي {n} ث لكل صورة"},
+    "music.estimate": {"fr": "environ {n} s par morceau", "en": "about {n} s per piece", "ar": "حوالي {n} ث لكل مقطوعة"},
     # Engines, their tiers and licences
     "engine.rules": {"fr": "Règles de composition", "en": "Composition rules", "ar": "قواعد التأليف"},
     "engine.melody-model": {"fr": "Modèle de mélodies (appris)", "en": "Melody model (learnt)",

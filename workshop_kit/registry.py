@@ -465,6 +465,11 @@ ENGINES: dict[str, Engine] = {
             ),
             models=("sd-turbo", "sd-safety-checker"),  # the booth always checks its pictures
             stem=("sd-turbo",),
+            # what the booth makes, measured here once (at start-up or by the doctor) against the booth's bar
+            cases=(Case("booth picture: 512², 1 step, TAESD, safety checker on",
+                        {"prompt": "zellige of Fès, blue and white", "size": 512, "safety_checker": True,
+                         "progress": False}, 2.5),),
+            estimate="workshop_kit.image.sd_turbo:estimate_seconds",
         ),
         # ---------------------------------------------------------------------------------------------- music
         Engine(
@@ -513,6 +518,9 @@ ENGINES: dict[str, Engine] = {
             models=("musicgen-small",),
             stem=("musicgen",),
             also=(),
+            cases=(Case("booth piece: 5 s of music", {"prompt": "gnawa trance, guembri and qraqeb", "seconds": 5.0,
+                                                      "progress": False}, 12.5),),
+            estimate="workshop_kit.music.musicgen:estimate_seconds",
         ),
         # ---------------------------------------------------------------------------------------------- 3D
         Engine(

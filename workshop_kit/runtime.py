@@ -18,9 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Choice", "fits", "weights_gb", "machine_key", "recorded_seconds", "record_seconds", "measure_seconds"]
+__all__ = ["BOOTH_MAX_SECONDS", "LAPTOP_SHARE", "Choice", "fits", "weights_gb", "machine_key", "recorded_seconds",
+           "record_seconds", "booth_options", "measure_seconds"]
 
 TIMINGS_FILE = "timings.json"
+BOOTH_MAX_SECONDS = 3.0
+"""A pretrained picture or music engine is offered at the booth where one piece takes about what an embedded one
+takes: at most this long, as measured on this machine (at start-up, or by the doctor)."""
+LAPTOP_SHARE = 0.5
+"""A pretrained engine fits a machine when its peak memory is at most this share of the machine's memory (4 GB of an
+8 GB laptop: the rest is the system, the browser, the booth)."""
 
 
 @dataclass(frozen=True)
@@ -97,12 +104,20 @@ def record_seconds(engine: str, options: dict[str, Any], entry: dict[str, Any]) 
     write_json(path, data)
 
 
-def measure_seconds(engine_name: str, options: dict[str, Any], *, fresh: bool = False) -> dict[str, Any]:
+def booth_options(engine, device: str = "auto") -> dict[str, Any]:
+    """The options of the booth result an engine is measured on: its registry case, on ``device``."""
+    return {**engine.cases[0].options, "device": device}
+
+
+def measure_seconds(engine_name: str, options: dict[str, Any], *, fresh: bool = False,
+                    isolated: bool = False) -> dict[str, Any]:
     """How long one result of ``engine_name`` with ``options`` takes here: kept, or measured now and kept.
 
     The engine runs twice (the first run loads, and converts once where its runtime needs it); the second is timed.
-    Returns ``{"seconds", "first_s", "runtime", "peak_rss_gb", "measured"}``. Raises what the engine raises (a
-    :class:`~workshop_kit.errors.MissingModelError` when its weights are not here).
+    Returns ``{"seconds", "first_s", "runtime", "peak_rss_gb", "measured"}``. With ``isolated`` the runs take a
+    process of their own, so that the peak memory is the engine's alone and is given back after (the doctor);
+    without, the engine stays loaded in this process (the booth, which will use it). Raises what the engine raises
+    (a :class:`~workshop_kit.errors.MissingModelError` when its weights are not here).
     """
     from .openvino_rt import peak_rss_gb
     from .provenance import now_iso
@@ -112,6 +127,18 @@ def measure_seconds(engine_name: str, options: dict[str, Any], *, fresh: bool = 
         kept = recorded_seconds(engine_name, options)
         if kept is not None:
             return kept
+    if isolated:
+        import subprocess
+        import sys
+
+        code = ("import json, sys; from workshop_kit import runtime; "
+                "print(json.dumps(runtime.measure_seconds(sys.argv[1], json.loads(sys.argv[2]), fresh=True)))")
+        run = subprocess.run([sys.executable, "-c", code, engine_name, json.dumps(options)], capture_output=True,
+                             text=True)
+        if run.returncode:
+            lines = [line for line in run.stderr.strip().splitlines() if line.strip()]
+            raise RuntimeError(lines[-1] if lines else f"the measurement stopped (exit {run.returncode})")
+        return json.loads(run.stdout.strip().splitlines()[-1])
     engine = ENGINES[engine_name]
     start = time.perf_counter()
     engine.generate(seed=0, **options)

@@ -39,7 +39,6 @@ SAFETY_KEY = "sd-safety-checker"
 ENGINE = ENGINES["sd-turbo"]
 MIN_SIZE, MAX_SIZE = int(ENGINE.option("size").low), int(ENGINE.option("size").high)
 MAX_STEPS = int(ENGINE.option("steps").high)
-BOOTH_SIZE = int(ENGINE.option("size").booth.default)
 OPENVINO_WEIGHTS = "int8"
 """The weights of the OpenVINO networks: int8 keeps the pictures faithful (README: int8 against fp32, same seeds)."""
 # Memory a runtime needs beyond the weights (GB): activations at 768², the libraries, the tokenizer, the scheduler.
@@ -340,11 +339,12 @@ def _optional(key: str, path) -> str | None:
         return None
 
 
-def estimate_seconds(device: str = "auto") -> float:
-    """Seconds one booth picture takes here (512², the safety checker on, ``runtime="auto"``), measured once on the
-    real model and kept (:func:`workshop_kit.runtime.measure_seconds`); raises when the weights are not here."""
-    options = {"prompt": "zellige", "size": BOOTH_SIZE, "safety_checker": True, "device": device, "progress": False}
-    return float(runtimes.measure_seconds(ENGINE.name, options)["seconds"])
+def estimate_seconds(device: str = "auto", *, fresh: bool = False, isolated: bool = False) -> float:
+    """Seconds one booth picture takes here (the registry's case: 512², the safety checker on, ``runtime="auto"``),
+    measured once on the real model and kept (:func:`workshop_kit.runtime.measure_seconds`); raises when the
+    weights are not here."""
+    options = runtimes.booth_options(ENGINE, device)
+    return float(runtimes.measure_seconds(ENGINE.name, options, fresh=fresh, isolated=isolated)["seconds"])
 
 
 def generate(*, prompt: str, image=None, strength: float = 0.5, steps: int = 1, size: int = 512, seed: int | None = None,

@@ -28,8 +28,6 @@ from ..validation import resolve_seed
 MODEL_KEY = "musicgen-small"
 ENGINE = ENGINES["musicgen"]
 MAX_SECONDS = ENGINE.option("seconds").high
-BOOTH_SECONDS = 5.0
-"""The length of the piece the booth's estimate measures."""
 WARM_UP_STEPS = 4
 _OVERHEAD_GB = 0.7  # libraries and activations beyond the weights, measured on the real architecture
 
@@ -103,11 +101,12 @@ def choose_runtime(requested: str, device: str, folder: str) -> runtimes.Choice:
                                                  "it may swap (close other programs)")
 
 
-def estimate_seconds(device: str = "auto") -> float:
-    """Seconds one booth piece (:data:`BOOTH_SECONDS` of music, ``runtime="auto"``) takes here, measured once on
-    the real model and kept (:func:`workshop_kit.runtime.measure_seconds`); raises when the weights are not here."""
-    options = {"prompt": "gnawa", "seconds": BOOTH_SECONDS, "device": device, "progress": False}
-    return float(runtimes.measure_seconds(ENGINE.name, options)["seconds"])
+def estimate_seconds(device: str = "auto", *, fresh: bool = False, isolated: bool = False) -> float:
+    """Seconds one booth piece (the registry's case: 5 s of music, ``runtime="auto"``) takes here, measured once
+    on the real model and kept (:func:`workshop_kit.runtime.measure_seconds`); raises when the weights are not
+    here."""
+    options = runtimes.booth_options(ENGINE, device)
+    return float(runtimes.measure_seconds(ENGINE.name, options, fresh=fresh, isolated=isolated)["seconds"])
 
 
 def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, temperature: float = 1.0,
