@@ -245,6 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--readme", default=None, help="also rewrite the benchmark table in this README")
     p.add_argument("--no-booth", action="store_true", help="skip the booth start-up measurement")
     p.add_argument("--no-overhead", action="store_true", help="skip the pretrained wrappers' overhead measurement")
+    p.add_argument("--pretrained-shapes", action="store_true",
+                   help="instead: SD-Turbo and MusicGen-small at their real size (random weights, built once in the "
+                        "cache), each runtime and size, alternately; writes bench/pretrained.json (takes a while, "
+                        "and about 6 GB of memory)")
     return parser
 
 
@@ -464,8 +468,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "engines":
             return _engines(args)
         if args.command == "bench":
-            from .bench import main as bench_main
+            from .bench import main as bench_main, pretrained_main
 
+            if args.pretrained_shapes:
+                out = "bench/pretrained.json" if args.out == "bench/results.json" else args.out
+                return pretrained_main(runs=args.runs, out=out, readme=args.readme)
             return bench_main(runs=args.runs, out=args.out, readme=args.readme, booth=not args.no_booth,
                               overhead=not args.no_overhead)
         return _generate(args)
