@@ -36,9 +36,9 @@ def main() -> int:
         return NO_GPU
 
     from workshop_kit import bench
+    from workshop_kit.errors import MissingModelError
     from workshop_kit.image import sd_turbo
     from workshop_kit.music import musicgen
-    from workshop_kit.errors import MissingModelError
     from workshop_kit.pretrained import locate
 
     def folder(key: str, shape: Path) -> Path:

@@ -278,7 +278,18 @@ def test_bf16_maths_only_where_the_cpu_reports_it(monkeypatch):
     monkeypatch.setattr(openvino_rt, "capabilities", lambda: ("FP32", "INT8", "BF16"))
     assert openvino_rt.precision() == "bf16"
     monkeypatch.setenv(openvino_rt.PRECISION_ENV, "f32")
-    assert openvino_rt.precision() == "f32"
+    assert openvino_rt.precision() == "f32" and not openvino_rt.precision_note()
+
+
+@needs_openvino
+def test_bf16_asked_of_a_cpu_without_it_runs_fp32_and_says_so(models, cache, monkeypatch):
+    from workshop_kit import openvino_rt
+
+    monkeypatch.setattr(openvino_rt, "capabilities", lambda: ("FP32", "INT8"))  # a laptop with AVX2 only
+    monkeypatch.setenv(openvino_rt.PRECISION_ENV, "bf16")
+    result = make(models, runtime="openvino")
+    assert result.model["runtime"]["maths"] == "f32"
+    assert any("no BF16 instructions" in note and "fp32" in note for note in result.notes)
 
 
 @needs_openvino

@@ -477,8 +477,8 @@ def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[
             row = {}
             for name, got in replies.items():
                 stats = _stats([r["seconds"] for r in got])
-                row[name] = {**stats, "rtf": round(stats["median_s"] / length, 2), "peak_rss_gb": got[-1]["peak_rss_gb"],
-                             "runtime": got[-1]["runtime"], "target_rtf": MUSIC_TARGET_RTF,
+                row[name] = {**stats, "rtf": round(stats["median_s"] / length, 2),
+                             "peak_rss_gb": got[-1]["peak_rss_gb"], "runtime": got[-1]["runtime"], "target_rtf": MUSIC_TARGET_RTF,
                              "meets_target": stats["median_s"] / length <= MUSIC_TARGET_RTF}
             row["speed-up"] = round(row["torch"]["median_s"] / row["int8"]["median_s"], 2)
             report["musicgen"][f"{length:g}"] = row
@@ -554,8 +554,8 @@ def pretrained_table(report: dict[str, Any]) -> str:
     targets = ", ".join(f"{s}² ≤ {t:g} s ({p})" for (p, s), t in SD_TARGETS.items())
     lines += ["", f"Targets: {targets}."]
     if sizes and "int8_vs_fp32" in sd[sizes[0]]:
-        fid = "; ".join(f"{s}²: PSNR {sd[s]['int8_vs_fp32']['psnr_db']} dB, mean |Δ| {sd[s]['int8_vs_fp32']['mean_abs']}"
-                        f"/255" for s in sizes)
+        fid = "; ".join(f"{s}²: PSNR {sd[s]['int8_vs_fp32']['psnr_db']} dB, mean |Δ| "
+                        f"{sd[s]['int8_vs_fp32']['mean_abs']}/255" for s in sizes)
         lines += ["", f"int8 against fp32 on the same seed (OpenVINO int8 weights against PyTorch fp32): {fid}."]
     mg = report["musicgen"]
     lengths = [k for k in mg if k.replace(".", "").isdigit()]
@@ -566,7 +566,8 @@ def pretrained_table(report: dict[str, Any]) -> str:
             cells = [f"{mg[k][name]['median_s']:.1f} s ({mg[k][name]['rtf']:.2f} s per s)"
                      + (" ✓" if mg[k][name]["meets_target"] else " ✗") for k in lengths]
             ratio = f"{mg[lengths[0]]['speed-up']:.2f}×" if name == "int8" else "1×"
-            lines.append(f"| {label} | " + " | ".join(cells) + f" | {mg[lengths[0]][name]['peak_rss_gb']:.1f} GB | {ratio} |")
+            rss = mg[lengths[0]][name]["peak_rss_gb"]
+            lines.append(f"| {label} | " + " | ".join(cells) + f" | {rss:.1f} GB | {ratio} |")
         fs = mg.get("first_vs_second")
         lg = mg.get("int8_vs_fp32_logits")
         lines += ["", f"Target: ≤ {MUSIC_TARGET_RTF:g} s of computing per second of audio."

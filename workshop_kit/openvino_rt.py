@@ -37,8 +37,8 @@ from typing import Any
 from .errors import EngineUnavailableError
 
 __all__ = ["FORMAT", "INFO_FILE", "Part", "available", "missing_packages", "require", "capabilities", "cpu_name",
-           "has_bf16", "precision", "source_stamp", "find_converted", "convert", "compile_part", "free_memory_gb",
-           "peak_rss_gb"]
+           "has_bf16", "precision", "precision_note", "source_stamp", "find_converted", "convert", "compile_part",
+           "free_memory_gb", "peak_rss_gb"]
 
 FORMAT = 1
 """The layout of a converted folder; a folder of another format is converted again."""
@@ -64,7 +64,8 @@ def require() -> None:
     if missing:
         names = " and ".join(missing)
         raise EngineUnavailableError(
-            f"runtime='openvino' needs {names}: pip install 'workshop-kit[{EXTRA}]' (or pip install {' '.join(missing)})",
+            f"runtime='openvino' needs {names}: pip install 'workshop-kit[{EXTRA}]' "
+            f"(or pip install {' '.join(missing)})",
             f"runtime='openvino' demande {names} : pip install 'workshop-kit[{EXTRA}]' "
             f"(ou pip install {' '.join(missing)})")
 
@@ -101,6 +102,15 @@ def precision() -> str:
     if wanted in ("f32", "fp32"):
         return "f32"
     return "bf16" if has_bf16() else "f32"
+
+
+def precision_note() -> str:
+    """One line when the maths asked for cannot be had here (bf16 on a CPU without BF16), else ``""``."""
+    wanted = os.environ.get(PRECISION_ENV, "").strip().lower()
+    if wanted == "bf16" and not has_bf16():
+        return (f"{PRECISION_ENV}=bf16, but this CPU reports no BF16 instructions (AVX-512-BF16 or AMX): "
+                "OpenVINO computes in fp32")
+    return ""
 
 
 def _cpu_key() -> str:
@@ -263,7 +273,7 @@ def convert(key: str, source: str | os.PathLike, parts: Sequence[Part], weights:
                                          input=[ov.PartialShape(list(shape)) for _, shape in part.inputs])
             del traced
             gc.collect()
-            for port, (name, _) in zip(model.inputs, part.inputs):
+            for port, (name, _) in zip(model.inputs, part.inputs, strict=True):
                 port.get_tensor().set_names({name})
             if weights == "int8" and part.compress:
                 bar.set_postfix_str(f"{part.name}: int8 weights")

@@ -25,13 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import openvino_rt, runtime as runtimes
+from .. import openvino_rt
+from .. import runtime as runtimes
 from ..device import resolve_device
 from ..errors import MissingModelError, ParameterError
 from ..pretrained import get_spec, locate
 from ..registry import ENGINES
 from ..results import ImageResult
-from ..validation import check_float, check_int, check_prompt, resolve_seed
+from ..validation import resolve_seed
 
 MODEL_KEY = "sd-turbo"
 TAESD_KEY = "taesd"
@@ -268,6 +269,8 @@ def load_openvino(folder: str, taesd: str | None, size: int, *, progress: bool =
                   notes: list[str] | None = None) -> OpenVinoPipeline:
     """The OpenVINO pipeline for ``size`` (converted once, compiled once per size; the last few are kept)."""
     maths = openvino_rt.precision()
+    if openvino_rt.precision_note() and notes is not None:
+        notes.append(openvino_rt.precision_note())
     key = (folder, taesd, size, maths, openvino_rt.source_stamp(folder))
     if key in _OPENVINO:
         _OPENVINO[key] = _OPENVINO.pop(key)  # most recent last
@@ -422,7 +425,8 @@ def generate(*, prompt: str, image=None, strength: float = 0.5, steps: int = 1, 
         record = {"name": "torch", "version": torch.__version__, "dtype": str(pipe.unet.dtype).replace("torch.", "")}
     n_tokens = len(tokenizer(text, truncation=False, add_special_tokens=True)["input_ids"])
     if n_tokens > tokenizer.model_max_length:
-        notes.append(f"prompt truncated: {n_tokens} tokens, the text encoder reads the first {tokenizer.model_max_length}")
+        notes.append(f"prompt truncated: {n_tokens} tokens, the text encoder reads the first "
+                     f"{tokenizer.model_max_length}")
     pixels = (np.clip(out, 0, 1) * 255).round().astype(np.uint8)
     model = get_spec(MODEL_KEY).record(folder)
     model["runtime"] = record
