@@ -47,6 +47,7 @@ PACKAGES = ("openvino", "nncf")
 EXTRA = "fast"  # pip install 'workshop-kit[fast]'
 PRECISION_ENV = "WORKSHOP_KIT_OV_PRECISION"  # "bf16" or "f32": force the maths (a test, a comparison)
 _HASHED_BYTES = 64 * 2**20  # files up to this size are hashed into the stamp; larger ones by size (and date)
+_STAMPS: dict[tuple, str] = {}
 
 
 def missing_packages(names: Sequence[str] = PACKAGES) -> list[str]:
@@ -149,18 +150,19 @@ def source_stamp(folder: str | os.PathLike) -> str:
     from .pretrained import REVISION_FILE
 
     folder = Path(folder)
-    revision_file = folder / REVISION_FILE
-    pinned = revision_file.is_file() or "snapshots" in folder.parts
-    digest = hashlib.sha1()
+    pinned = (folder / REVISION_FILE).is_file() or "snapshots" in folder.parts
+    files = []
     for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = file.relative_to(folder).as_posix()
         stat = file.stat()
-        if stat.st_size <= _HASHED_BYTES:
-            part = sha256_file(file)
-        else:
-            part = f"{stat.st_size}" + ("" if pinned else f":{stat.st_mtime_ns}")
-        digest.update(f"{rel}\0{part}\n".encode())
-    return digest.hexdigest()[:12]
+        files.append((file.relative_to(folder).as_posix(), stat.st_size, stat.st_mtime_ns))
+    listing = (str(folder), pinned, tuple(files))
+    if listing not in _STAMPS:  # hashing the small files once per listing: every generation asks
+        digest = hashlib.sha1()
+        for rel, size, mtime in files:
+            part = sha256_file(folder / rel) if size <= _HASHED_BYTES else f"{size}" + ("" if pinned else f":{mtime}")
+            digest.update(f"{rel}\0{part}\n".encode())
+        _STAMPS[listing] = digest.hexdigest()[:12]
+    return _STAMPS[listing]
 
 
 @dataclass(frozen=True)

@@ -68,30 +68,41 @@ def taesd(folder: Path) -> Path:
 
 def safety_checker(folder: Path, *, flag_everything: bool) -> Path:
     """A tiny Stable Diffusion safety checker whose thresholds flag every picture, or none."""
+    vision = dict(hidden_size=16, intermediate_size=32, num_attention_heads=2, num_hidden_layers=1, image_size=32,
+                  patch_size=8)
+    return _save_checker(folder, vision, projection=16, threshold=-2.0 if flag_everything else 2.0)
+
+
+def _save_checker(folder: Path, vision: dict, *, projection: int, threshold: float) -> Path:
+    """A safety checker over a CLIP vision tower of ``vision``'s shape, its thresholds all ``threshold`` (cosine
+    scores lie in [-1, 1]: -2 flags every picture, 2 none), with its image processor."""
     import torch
     from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
     from transformers import CLIPConfig, CLIPImageProcessor
 
     torch.manual_seed(0)
-    config = CLIPConfig(text_config=dict(hidden_size=16, intermediate_size=32, num_attention_heads=2, num_hidden_layers=1),
-                        vision_config=dict(hidden_size=16, intermediate_size=32, num_attention_heads=2,
-                                           num_hidden_layers=1, image_size=32, patch_size=8),
-                        projection_dim=16)
+    text = dict(hidden_size=16, intermediate_size=32, num_attention_heads=2, num_hidden_layers=1)  # not used by it
+    config = CLIPConfig(text_config=text, vision_config=vision, projection_dim=projection)
     checker = StableDiffusionSafetyChecker(config)
     with torch.no_grad():
-        threshold = -2.0 if flag_everything else 2.0  # cosine scores lie in [-1, 1]
         checker.concept_embeds_weights.fill_(threshold)
         checker.special_care_embeds_weights.fill_(threshold)
     checker.save_pretrained(folder)
-    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(folder)
+    side = vision["image_size"]
+    CLIPImageProcessor(size={"shortest_edge": side}, crop_size={"height": side, "width": side}).save_pretrained(folder)
     return folder
 
 
 def musicgen(folder: Path) -> Path:
     """A MusicGen model of ~50 k random parameters (T5 text encoder, EnCodec at 50 frames/s, 2 codebooks)."""
     import torch
-    from transformers import (EncodecConfig, MusicgenConfig, MusicgenDecoderConfig, MusicgenForConditionalGeneration,
-                              T5Config)
+    from transformers import (
+        EncodecConfig,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        T5Config,
+    )
 
     torch.manual_seed(0)
     text = T5Config(vocab_size=64, d_model=16, d_ff=32, num_layers=1, num_heads=2, d_kv=8)
@@ -337,11 +348,24 @@ def taesd_full(folder: Path) -> Path:
     return folder
 
 
+def safety_checker_full(folder: Path) -> Path:
+    """The Stable Diffusion safety checker at its real size (CLIP ViT-L/14 vision tower, 304 M parameters), random
+    weights and thresholds that flag nothing: what the booth's check of each picture costs."""
+    vision = dict(hidden_size=1024, intermediate_size=4096, num_attention_heads=16, num_hidden_layers=24,
+                  image_size=224, patch_size=14)
+    return _save_checker(folder, vision, projection=768, threshold=2.0)
+
+
 def musicgen_small_full(folder: Path) -> Path:
     """MusicGen-small at its real size: decoder 420 M (24 layers, 4 codebooks), T5-base 110 M, EnCodec 32 kHz 57 M."""
     import torch
-    from transformers import (EncodecConfig, MusicgenConfig, MusicgenDecoderConfig, MusicgenForConditionalGeneration,
-                              T5Config)
+    from transformers import (
+        EncodecConfig,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        T5Config,
+    )
 
     torch.manual_seed(0)
     text = T5Config(vocab_size=32128, d_model=768, d_ff=3072, num_layers=12, num_heads=12, d_kv=64)

@@ -42,9 +42,13 @@ MIN_SIZE, MAX_SIZE = int(ENGINE.option("size").low), int(ENGINE.option("size").h
 MAX_STEPS = int(ENGINE.option("steps").high)
 OPENVINO_WEIGHTS = "int8"
 """The weights of the OpenVINO networks: int8 keeps the pictures faithful (README: int8 against fp32, same seeds)."""
-# Memory a runtime needs beyond the weights (GB): activations at 768², the libraries, the tokenizer, the scheduler.
-# Measured on the real architecture (`workshop-kit bench --pretrained-shapes`).
-_TORCH_OVERHEAD_GB, _OPENVINO_OVERHEAD_GB, _CONVERT_FACTOR = 0.8, 0.9, 1.5
+# Peak memory of each runtime per GB of the fp32 UNet and text-encoder weights (4.5 GB for SD-Turbo), measured at
+# 512² on the real architecture (`workshop-kit bench --pretrained-shapes`). Where the CPU has no BF16, OpenVINO
+# turns the int8 weights of the convolutions back into fp32 as it compiles (541 M of the UNet's 866 M parameters
+# are 3×3 convolutions) and keeps them in its own layout: there it needs more memory than PyTorch.
+# Measured here (2 cores, no BF16): PyTorch 5.3 GB, OpenVINO 6.3 GB, converting 4.7 GB; with bf16 maths OpenVINO
+# keeps those weights in bf16 (5.1 GB in the figures this kit started from).
+_MEMORY_PER_WEIGHT_GB = {"torch": 1.12, "openvino-f32": 1.33, "openvino-bf16": 1.06, "convert": 0.97}
 
 
 @functools.lru_cache(maxsize=2)
@@ -295,15 +299,11 @@ def _generator(seed: int):
 
 
 def memory_needed_gb(folder: str, runtime: str) -> float:
-    """Memory (GB) ``runtime`` needs for SD-Turbo from ``folder``: ``"torch"``, ``"openvino"``, or
-    ``"convert"`` (converting to OpenVINO, once)."""
-    unet = runtimes.weights_gb(Path(folder) / "unet")
-    text = runtimes.weights_gb(Path(folder) / "text_encoder")
-    if runtime == "torch":
-        return unet + text + _TORCH_OVERHEAD_GB
-    if runtime == "convert":
-        return _CONVERT_FACTOR * max(unet, text) + _OPENVINO_OVERHEAD_GB
-    return (unet + text) / (4 if OPENVINO_WEIGHTS == "int8" else 1) + _OPENVINO_OVERHEAD_GB
+    """Peak memory (GB) ``runtime`` needs for SD-Turbo from ``folder``: ``"torch"``, ``"openvino"`` (with the
+    maths this CPU runs), or ``"convert"`` (converting to OpenVINO, once)."""
+    weights = runtimes.weights_gb(Path(folder) / "unet") + runtimes.weights_gb(Path(folder) / "text_encoder")
+    key = f"openvino-{openvino_rt.precision()}" if runtime == "openvino" else runtime
+    return _MEMORY_PER_WEIGHT_GB[key] * weights + 0.3  # + the decoder, the tokenizer, the libraries
 
 
 def choose_runtime(requested: str, device: str, folder: str, taesd: str | None) -> runtimes.Choice:
