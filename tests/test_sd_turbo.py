@@ -332,3 +332,11 @@ def test_the_doctor_measures_a_booth_picture_and_the_booth_reads_it(models, cach
     kept = runtime.recorded_seconds("sd-turbo", runtime.booth_options(ENGINES["sd-turbo"]))
     assert kept["seconds"] == check.seconds and kept["runtime"] == "openvino"
     assert ENGINES["sd-turbo"].estimate_seconds("auto") == check.seconds  # the booth reads it: nothing runs again
+
+
+@needs_openvino
+def test_one_compiled_size_is_kept(models, cache):
+    make(models, runtime="openvino", size=64)
+    make(models, runtime="openvino", size=72)
+    assert [key[2] for key in sd_turbo._OPENVINO] == [72]  # the 64 px networks were freed before compiling 72
+    assert make(models, runtime="openvino", size=72).image.shape == (72, 72, 3)

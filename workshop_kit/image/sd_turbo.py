@@ -19,6 +19,7 @@ it is not the one asked for.
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import time
 from pathlib import Path
@@ -266,25 +267,25 @@ class OpenVinoPipeline:
 
 
 _OPENVINO: dict[tuple, OpenVinoPipeline] = {}
-_OPENVINO_SIZES = 3  # compiled sizes kept: the booth's slider moves between a few
+# One compiled size is kept: on a CPU without BF16 a compiled UNet holds its convolution weights in fp32 (about
+# 5 GB), so another size replaces it (compiled in seconds to a minute) rather than adding to it.
 
 
 def load_openvino(folder: str, taesd: str | None, size: int, *, progress: bool = True,
                   notes: list[str] | None = None) -> OpenVinoPipeline:
-    """The OpenVINO pipeline for ``size`` (converted once, compiled once per size; the last few are kept)."""
+    """The OpenVINO pipeline for ``size`` (converted once; compiled for this size, the last size only kept)."""
     maths = openvino_rt.precision()
     if openvino_rt.precision_note() and notes is not None:
         notes.append(openvino_rt.precision_note())
     key = (folder, taesd, size, maths, openvino_rt.source_stamp(folder))
     if key in _OPENVINO:
-        _OPENVINO[key] = _OPENVINO.pop(key)  # most recent last
         return _OPENVINO[key]
+    _OPENVINO.clear()  # the size compiled before is freed first: never two UNets in memory at once
+    gc.collect()
     model_dir, decoder_dir = converted(folder, taesd, progress=progress, notes=notes)
     pipe = OpenVinoPipeline(folder, taesd, size, maths, model_dir, decoder_dir)
     pipe(" ", 1, _generator(0))  # the first inference of a compiled network is slow: not the visitor's
     _OPENVINO[key] = pipe
-    while len(_OPENVINO) > _OPENVINO_SIZES:
-        _OPENVINO.pop(next(iter(_OPENVINO)))
     return pipe
 
 
