@@ -433,6 +433,7 @@ def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[
     report["machine"]["openvino"] = openvino_rt._ov_version() if openvino_rt.available() else None
     report["machine"]["bf16"] = openvino_rt.has_bf16() if openvino_rt.available() else False
     report["machine"]["maths"] = openvino_rt.precision() if openvino_rt.available() else "f32"
+    report["machine"]["load_average"] = [round(x, 1) for x in os.getloadavg()]  # a shared machine says how busy
     folder, taesd = str(models["sd-turbo"]), str(models["taesd"])
 
     if openvino_rt.available():
@@ -478,7 +479,8 @@ def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[
             for name, got in replies.items():
                 stats = _stats([r["seconds"] for r in got])
                 row[name] = {**stats, "rtf": round(stats["median_s"] / length, 2),
-                             "peak_rss_gb": got[-1]["peak_rss_gb"], "runtime": got[-1]["runtime"], "target_rtf": MUSIC_TARGET_RTF,
+                             "peak_rss_gb": got[-1]["peak_rss_gb"], "runtime": got[-1]["runtime"],
+                             "target_rtf": MUSIC_TARGET_RTF,
                              "meets_target": stats["median_s"] / length <= MUSIC_TARGET_RTF}
             row["speed-up"] = round(row["torch"]["median_s"] / row["int8"]["median_s"], 2)
             report["musicgen"][f"{length:g}"] = row
@@ -499,6 +501,7 @@ def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[
     finally:
         for worker in workers.values():
             worker.close()
+    report["machine"]["load_average_end"] = [round(x, 1) for x in os.getloadavg()]
     report["sd-turbo"]["parameters"] = _sd_parameters(folder, taesd)
     report["musicgen"]["parameters"] = parameters(mg, by_part=True)
     return report
@@ -535,7 +538,9 @@ def pretrained_table(report: dict[str, Any]) -> str:
         f"(torch {m['torch']}, OpenVINO {m.get('openvino') or 'not installed'}; this CPU "
         f"{'reports' if m.get('bf16') else 'lacks'} BF16, so OpenVINO computes in {maths}). Real architectures, "
         "random weights; medians, the runtimes run alternately in one run, each in its own process (its own peak "
-        "memory).",
+        "memory)." + (f" The machine was shared: load average {m['load_average'][0]:g} at the start, "
+                      f"{m.get('load_average_end', ['?'])[0]} at the end, on {m['cores']} cores."
+                      if "load_average" in m else ""),
         "",
     ]
     sd = report["sd-turbo"]
