@@ -571,8 +571,9 @@ def pretrained_table(report: dict[str, Any]) -> str:
             cells = [f"{mg[k][name]['median_s']:.1f} s ({mg[k][name]['rtf']:.2f} s per s)"
                      + (" ✓" if mg[k][name]["meets_target"] else " ✗") for k in lengths]
             ratio = f"{mg[lengths[0]]['speed-up']:.2f}×" if name == "int8" else "1×"
-            rss = mg[lengths[0]][name]["peak_rss_gb"]
-            lines.append(f"| {label} | " + " | ".join(cells) + f" | {rss:.1f} GB | {ratio} |")
+            rss = mg[lengths[0]][name].get("peak_rss_gb")
+            shown = "—" if rss is None else f"{rss:.1f} GB"
+            lines.append(f"| {label} | " + " | ".join(cells) + f" | {shown} | {ratio} |")
         fs = mg.get("first_vs_second")
         lg = mg.get("int8_vs_fp32_logits")
         lines += ["", f"Target: ≤ {MUSIC_TARGET_RTF:g} s of computing per second of audio."
