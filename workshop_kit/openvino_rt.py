@@ -15,8 +15,9 @@ files are not the size its manifest says (a copy cut short), is converted again,
 
 The maths run in bf16 only where the CPU reports BF16 (AVX-512-BF16 or AMX), in fp32 elsewhere: OpenVINO itself
 would pick bf16 on such a CPU, so the precision is always set explicitly (:func:`precision`).
-Compiled networks are cached by OpenVINO under a folder named after this CPU, so a cache copied from another
-machine is never run with instructions this CPU lacks.
+Only the converted IR files are kept: they hold no instruction of any CPU. The networks are compiled for this CPU
+when they load (the booth does it at start-up), so files copied from the machine that made the pack run here with
+the instructions this CPU has.
 """
 
 from __future__ import annotations
@@ -112,12 +113,6 @@ def precision_note() -> str:
         return (f"{PRECISION_ENV}=bf16, but this CPU reports no BF16 instructions (AVX-512-BF16 or AMX): "
                 "OpenVINO computes in fp32")
     return ""
-
-
-def _cpu_key() -> str:
-    """A short name for this CPU's instruction set, naming the folder of compiled networks."""
-    text = json.dumps([cpu_name(), sorted(capabilities()), _ov_version()])
-    return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
 def _ov_version() -> str:
@@ -324,16 +319,13 @@ def _compress(model):
 
 def compile_part(folder: str | os.PathLike, name: str, shapes: dict[str, Sequence[int]], maths: str):
     """Read ``name`` from a converted folder, fix its input shapes and compile it for this CPU with ``maths``
-    (``"bf16"`` or ``"f32"``); compiled networks are cached per CPU under the kit's cache."""
+    (``"bf16"`` or ``"f32"``). Nothing compiled is kept on disk: a compiled UNet is 2.5 GB per size where the CPU
+    has no BF16, and is made for this CPU's instructions alone, so it is compiled again at each start."""
     import openvino as ov
-
-    from .files import cache_dir
 
     model = core().read_model(Path(folder) / f"{name}.xml")
     model.reshape({key: ov.PartialShape(list(shape)) for key, shape in shapes.items()})
-    compiled_cache = cache_dir() / "openvino" / "compiled" / _cpu_key()
-    compiled_cache.mkdir(parents=True, exist_ok=True)
-    config = {"INFERENCE_PRECISION_HINT": maths, "PERFORMANCE_HINT": "LATENCY", "CACHE_DIR": str(compiled_cache)}
+    config = {"INFERENCE_PRECISION_HINT": maths, "PERFORMANCE_HINT": "LATENCY"}
     return core().compile_model(model, "CPU", config)
 
 
