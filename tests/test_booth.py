@@ -438,9 +438,13 @@ def test_a_pretrained_engine_is_offered_only_when_its_weights_are_found(monkeypa
     from workshop_kit import pretrained
     from workshop_kit.booth import build_booth
     from workshop_kit.i18n import t
+    from workshop_kit.image import sd_turbo
     from workshop_kit.mesh import shap_e
+    from workshop_kit.music import musicgen
 
     monkeypatch.setattr(shap_e, "estimate_seconds", lambda *a, **k: 1800.0)  # half an hour: this CPU
+    monkeypatch.setattr(musicgen, "estimate_seconds", lambda *a, **k: 2.4)  # as measured on a fast machine
+    monkeypatch.setattr(sd_turbo, "estimate_seconds", lambda *a, **k: 0.9)
     monkeypatch.setattr(pretrained, "status", lambda: _status_rows({"musicgen-small", "sd-turbo", "shap-e"}))
     demo = build_booth()
     music = dict((value, text) for text, value in _radio_choices(demo, t("engine.label", "fr"))
@@ -460,7 +464,33 @@ def test_a_pretrained_engine_is_offered_only_when_its_weights_are_found(monkeypa
                   for text, value in block.choices}
     assert "sd-turbo" in everything and "Stability AI Community License" in everything["sd-turbo"]
     assert "shap-e" in everything and "30 s" in everything["shap-e"]
+    assert "0.9 s per picture" in everything["sd-turbo"]
     assert "musicgen" not in everything
+
+
+def test_a_pretrained_engine_slower_than_the_booths_bar_is_not_offered(monkeypatch):
+    from workshop_kit import pretrained
+    from workshop_kit.booth.common import BOOTH_MAX_SECONDS, find_offers
+    from workshop_kit.image import sd_turbo
+    from workshop_kit.music import musicgen
+
+    monkeypatch.setattr(pretrained, "status", lambda: _status_rows({"sd-turbo", "sd-safety-checker", "musicgen-small"}))
+    monkeypatch.setattr(sd_turbo, "estimate_seconds", lambda *a, **k: BOOTH_MAX_SECONDS + 1)  # this 2-core CPU
+    monkeypatch.setattr(musicgen, "estimate_seconds", lambda *a, **k: 12.0)
+    offers = find_offers()
+    assert "sd-turbo" not in offers.image and "musicgen" not in offers.music
+    monkeypatch.setattr(sd_turbo, "estimate_seconds", lambda *a, **k: BOOTH_MAX_SECONDS - 0.5)
+    assert "sd-turbo" in find_offers().image
+
+
+def test_a_pretrained_engine_whose_measurement_fails_is_not_offered(monkeypatch, tmp_path):
+    from workshop_kit import pretrained
+    from workshop_kit.booth.common import find_offers
+
+    monkeypatch.setenv("WORKSHOP_KIT_CACHE_DIR", str(tmp_path))  # no measurement kept from before
+    # found by the status, but no weights to measure: the measurement raises, the engine is left out, the page is up
+    monkeypatch.setattr(pretrained, "status", lambda: _status_rows({"sd-turbo", "sd-safety-checker"}))
+    assert "sd-turbo" not in find_offers().image
 
 
 @pytest.mark.parametrize("lang", ["fr", "en", "ar"])

@@ -1,8 +1,10 @@
 """The ``workshop-kit`` command: files with sidecars on success, exit 2 and one line on a bad argument."""
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -242,3 +244,14 @@ def test_number_options_refuse_nan_and_words():
     for args in (["mesh", "--height-mm", "nan"], ["music", "--bars", "many"]):
         run = cli(*args)
         assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_gpu_check_refuses_cleanly_without_a_gpu():
+    """`make gpu-check` on a machine with no CUDA GPU: one clear line, a non-zero exit, nothing written."""
+    script = Path(__file__).resolve().parents[1] / "bench" / "gpu_check.py"
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+    assert run.returncode == 3, run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "no CUDA GPU" in lines[0] and "nothing was checked" in lines[0]
+    assert not (script.parent / "gpu.json").exists()

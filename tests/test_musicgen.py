@@ -75,3 +75,57 @@ def test_missing_weights(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKSHOP_KIT_MODELS", str(tmp_path))
     with pytest.raises(MissingModelError, match="musicgen-small"):
         musicgen.generate(prompt="chaabi")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Runtimes: fp32 and the int8 decoder on the same tiny model
+
+
+def test_auto_runs_the_int8_decoder_on_a_cpu_and_says_so(folder):
+    result = make(folder, runtime="auto", device="cpu")
+    assert result.model["runtime"]["name"] == "int8" and result.params["runtime"] == "auto"
+    assert make(folder, runtime="torch").model["runtime"]["name"] == "torch"
+    again = make(folder, runtime="int8", seed=0, device="cpu")
+    assert np.array_equal(again.audio, result.audio)  # the same seed, the same music, on one runtime
+
+
+def test_the_int8_decoder_stays_close_to_fp32(folder):
+    import torch
+
+    fp32, processor = musicgen.load_model(str(folder), "cpu", "torch")
+    inputs = processor(text=["gnawa"], padding=True, return_tensors="pt")
+    ids = torch.randint(0, fp32.decoder.config.vocab_size, (fp32.decoder.config.num_codebooks, 8),
+                        generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        reference = fp32(**inputs, decoder_input_ids=ids).logits
+        quantized = musicgen.load_model(str(folder), "cpu", "int8")[0]
+        int8 = quantized(**inputs, decoder_input_ids=ids).logits
+    assert float((int8 - reference).pow(2).mean().sqrt() / reference.pow(2).mean().sqrt()) < 0.1
+    kinds = {type(m).__module__ for m in quantized.decoder.modules() if type(m).__name__ == "Linear"}
+    assert kinds == {"torch.ao.nn.quantized.dynamic.modules.linear"}  # every linear layer of the decoder
+
+
+def test_loading_warms_the_model_up(folder, monkeypatch):
+    from transformers import MusicgenForConditionalGeneration
+
+    calls = []
+    original = MusicgenForConditionalGeneration.generate
+
+    def counting(self, *args, **kwargs):
+        calls.append(kwargs.get("max_new_tokens"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(MusicgenForConditionalGeneration, "generate", counting)
+    musicgen.load_model.cache_clear()
+    make(folder)
+    assert calls == [musicgen.WARM_UP_STEPS, 50]  # the warm-up as it loads, then the piece
+
+
+def test_short_memory_is_said_and_a_bad_runtime_is_named(folder, monkeypatch):
+    from workshop_kit import runtime
+
+    monkeypatch.setattr(runtime, "fits", lambda need: (False, 0.3))
+    result = make(folder, runtime="auto", device="cpu")
+    assert "0.3 GB are free" in result.notes[0]
+    with pytest.raises(ParameterError, match="runtime"):
+        make(folder, runtime="openvino")

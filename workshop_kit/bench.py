@@ -6,6 +6,7 @@ column of the table rather than a failing test.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import socket
@@ -165,7 +166,8 @@ def wrapper_overhead(runs: int) -> dict[str, Any]:
                  generator=generator, output_type="np")
 
         def kit_sd():
-            sd_turbo.generate(prompt="zellige", size=64, seed=0, model_path=sd_folder, tiny_decoder=False, progress=False)
+            sd_turbo.generate(prompt="zellige", size=64, seed=0, model_path=sd_folder, tiny_decoder=False,
+                              runtime="torch", progress=False)
 
         results["sd-turbo"] = _side_by_side(raw_sd, kit_sd, runs)
 
@@ -178,7 +180,7 @@ def wrapper_overhead(runs: int) -> dict[str, Any]:
             model.generate(**inputs, do_sample=True, guidance_scale=3.0, max_new_tokens=100)
 
         def kit_mg():
-            musicgen.generate(prompt="gnawa", seconds=2.0, seed=0, model_path=mg_folder, progress=False)
+            musicgen.generate(prompt="gnawa", seconds=2.0, seed=0, model_path=mg_folder, runtime="torch", progress=False)
 
         results["musicgen"] = _side_by_side(raw_mg, kit_mg, runs)
     return results
@@ -245,14 +247,22 @@ def update_readme(path: str | os.PathLike, text: str) -> None:
 
 def main(*, runs: int = 5, out: str | None = "bench/results.json", readme: str | None = None, booth: bool = True,
          overhead: bool = True) -> int:
-    report = run(runs=runs, booth=booth, overhead=overhead, progress=lambda msg: print(f"… {msg}", file=sys.stderr, flush=True))
+    report = run(runs=runs, booth=booth, overhead=overhead, progress=_say)
+    return _publish(report, table(report), out, readme, README_START, README_END)
+
+
+def _say(msg: str) -> None:
+    print(f"… {msg}", file=sys.stderr, flush=True)
+
+
+def _publish(report: dict[str, Any], text: str, out: str | None, readme: str | None, start: str, end: str) -> int:
+    """Write the report as JSON, print its table, and rewrite the README's block between ``start`` and ``end``."""
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         write_json(out, report)
-    text = table(report)
     print(text)
     if readme:
-        update_readme(readme, text)
+        replace_block(readme, start, end, text)
     return 0
 
 
@@ -405,3 +415,328 @@ def classroom_main(*, sizes: tuple[int, ...] = CLASSROOM_SIZES, out: str | None 
     if readme:
         replace_block(readme, CLASSROOM_START, CLASSROOM_END, text)
     return 0
+
+
+# `workshop-kit bench --pretrained-shapes`: the pretrained engines at their real size (random weights), per runtime
+
+PRETRAINED_START = "<!-- bench-pretrained:start -->"
+PRETRAINED_END = "<!-- bench-pretrained:end -->"
+SD_SIZES = (512, 384, 256)
+MUSIC_SECONDS = (5.0, 10.0)
+#: Targets on a 2-core laptop-class CPU (seconds; for MusicGen, seconds of computing per second of audio).
+SD_TARGETS = {("bf16", 512): 1.0, ("f32", 512): 2.5, ("bf16", 256): 0.35, ("f32", 256): 0.8}
+MUSIC_TARGET_RTF = 2.5
+FASTSD_CPU = ("FastSD CPU (published): SD-Turbo, OpenVINO + TAESD, 512², Core i7-12700, 12 cores, AVX2", 1.7, "9–11")
+
+
+def shapes_folder() -> Path:
+    """Where the real-size random models live (built once, gigabytes): ``cache_dir()/shapes``."""
+    from .files import cache_dir
+
+    return cache_dir() / "shapes"
+
+
+def build_shapes(progress: Callable[[str], None]) -> dict[str, Path]:
+    """Build the real-size random models once (each in its own process, so their memory is given back)."""
+    root = shapes_folder()
+    built = {}
+    for key, fn in (("sd-turbo", "sd_turbo_full"), ("taesd", "taesd_full"), ("musicgen-small", "musicgen_small_full")):
+        folder = root / key
+        if not (folder / "model_index.json").is_file() and not (folder / "config.json").is_file():
+            progress(f"building {key} at its real size, random weights (once): {folder}")
+            code = (f"from pathlib import Path; from workshop_kit import tiny_models, shipped\n"
+                    f"with shipped.staged_folder(Path({str(folder)!r})) as stage: tiny_models.{fn}(stage)")
+            subprocess.run([sys.executable, "-c", code], check=True)
+        built[key] = folder
+    return built
+
+
+class _Worker:
+    """One engine with one runtime, loaded in a process of its own (so its peak memory is its own)."""
+
+    def __init__(self, spec: dict[str, Any]):
+        self.spec = spec
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "workshop_kit.bench", "--worker", json.dumps(spec)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+
+    def ask(self, **command) -> dict[str, Any]:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(json.dumps(command) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the benchmark worker {self.spec} stopped (exit {self.proc.wait()})")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise RuntimeError(f"{self.spec}: {reply['error']}")
+        return reply
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=120)
+
+
+def _serve(spec: dict[str, Any]) -> int:
+    """The worker's loop: one JSON command a line on stdin, one JSON answer a line on stdout."""
+    import numpy as np
+
+    from .openvino_rt import peak_rss_gb
+
+    out = sys.stdout
+    sys.stdout = sys.stderr  # libraries' prints must not mix with the answers
+    engine = spec["engine"]
+    for line in sys.stdin:
+        command = json.loads(line)
+        try:
+            start = time.perf_counter()
+            if engine == "sd-turbo":
+                from .image import sd_turbo
+
+                result = sd_turbo.generate(prompt="zellige of Fès, blue and white", size=command["size"],
+                                           seed=command["seed"], runtime=spec["runtime"], model_path=spec["folder"],
+                                           taesd_path=spec["taesd"], progress=False)
+                array = result.image
+            else:
+                from .music import musicgen
+
+                result = musicgen.generate(prompt="gnawa trance, guembri and qraqeb", seconds=command["seconds"],
+                                           seed=command["seed"], runtime=spec["runtime"], model_path=spec["folder"],
+                                           progress=False)
+                array = None
+            seconds = time.perf_counter() - start
+            if command.get("save") and array is not None:
+                np.save(command["save"], array)
+            reply = {"seconds": seconds, "peak_rss_gb": round(peak_rss_gb(), 2), "runtime": result.model["runtime"],
+                     "notes": result.notes}
+            if command.get("logits") and engine == "musicgen":
+                reply["logits"] = _musicgen_logits(spec)
+        except Exception as exc:  # noqa: BLE001 - the orchestrator reports it
+            reply = {"error": f"{type(exc).__name__}: {exc}"}
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+    return 0
+
+
+def _musicgen_logits(spec: dict[str, Any]) -> str:
+    """The decoder's logits for one fixed input (a teacher-forced step), saved beside the models: the int8 decoder
+    is compared with the fp32 one on the same numbers, which sampling cannot do."""
+    import numpy as np
+    import torch
+
+    from .music import musicgen
+
+    choice = musicgen.choose_runtime(spec["runtime"], "cpu", spec["folder"])
+    model, processor = musicgen.load_model(spec["folder"], "cpu", choice.name)
+    inputs = processor(text=["gnawa trance"], padding=True, return_tensors="pt")
+    codebooks = model.decoder.config.num_codebooks
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, model.decoder.config.vocab_size, (codebooks, 16), generator=generator)
+    with torch.inference_mode():
+        logits = model(**inputs, decoder_input_ids=ids).logits.float().numpy()
+    path = Path(spec["work"]) / f"musicgen-logits-{spec['runtime']}.npy"
+    np.save(path, logits)
+    return str(path)
+
+
+def _stats(times: list[float]) -> dict[str, float]:
+    return {"median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3),
+            "max_s": round(max(times), 3), "runs": len(times)}
+
+
+def _fidelity(a, b) -> dict[str, float]:
+    import numpy as np
+
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    mse = float(np.mean((a - b) ** 2))
+    return {"psnr_db": round(10 * np.log10(255.0**2 / mse), 1) if mse else float("inf"),
+            "mean_abs": round(float(np.mean(np.abs(a - b))), 2), "max_abs": int(np.max(np.abs(a - b)))}
+
+
+def _alternate(workers: dict[str, _Worker], command: dict[str, Any], runs: int) -> dict[str, list[dict]]:
+    """Each worker once untimed (compiling for this size; its seed-0 output saved), then ``runs`` rounds: one run
+    of each in turn."""
+    replies: dict[str, list[dict]] = {name: [] for name in workers}
+    for name, worker in workers.items():
+        worker.ask(**command, seed=0, save=str(Path(worker.spec["work"]) / f"out-{name}-{command.get('size', 0)}.npy"))
+    for round_ in range(runs):
+        for name, worker in workers.items():
+            replies[name].append(worker.ask(**command, seed=1 + round_))
+    return replies
+
+
+def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[[str], None] | None = None,
+                      sizes: tuple[int, ...] = SD_SIZES, music: tuple[float, ...] = MUSIC_SECONDS,
+                      models: dict[str, Path] | None = None) -> dict[str, Any]:
+    """Measure SD-Turbo (per runtime and size) and MusicGen-small (per runtime and length) at their real size
+    (``models`` names other folders: the tests run the same measurement on the tiny models)."""
+    import numpy as np
+
+    from . import openvino_rt
+
+    say = progress or (lambda _msg: None)
+    models = models or build_shapes(say)
+    work = str(Path(models["sd-turbo"]).parent)
+    report: dict[str, Any] = {"created": now_iso(), "machine": machine(), "sd-turbo": {}, "musicgen": {}}
+    report["machine"]["openvino"] = openvino_rt._ov_version() if openvino_rt.available() else None
+    report["machine"]["bf16"] = openvino_rt.has_bf16() if openvino_rt.available() else False
+    report["machine"]["maths"] = openvino_rt.precision() if openvino_rt.available() else "f32"
+    report["machine"]["load_average"] = [round(x, 1) for x in os.getloadavg()]  # a shared machine says how busy
+    folder, taesd = str(models["sd-turbo"]), str(models["taesd"])
+
+    if openvino_rt.available():
+        say("converting SD-Turbo to OpenVINO (once; minutes)")
+        start = time.perf_counter()
+        code = (f"from workshop_kit.image import sd_turbo; notes = []; sd_turbo.converted({folder!r}, {taesd!r}, "
+                f"notes=notes); print(*notes, sep='\\n')")
+        subprocess.run([sys.executable, "-c", code], check=True)
+        report["sd-turbo"]["conversion_s"] = round(time.perf_counter() - start, 1)
+    names = ["torch"] + (["openvino"] if openvino_rt.available() else [])
+    workers = {name: _Worker({"engine": "sd-turbo", "runtime": name, "folder": folder, "taesd": taesd, "work": work})
+               for name in names}
+    try:
+        for size in sizes:
+            say(f"SD-Turbo {size}²: " + " / ".join(names) + ", alternately")
+            replies = _alternate(workers, {"size": size}, runs)
+            row = {}
+            for name, got in replies.items():
+                row[name] = {**_stats([r["seconds"] for r in got]), "peak_rss_gb": got[-1]["peak_rss_gb"],
+                             "runtime": got[-1]["runtime"]}
+            if "openvino" in row:
+                row["speed-up"] = round(row["torch"]["median_s"] / row["openvino"]["median_s"], 2)
+                maths = row["openvino"]["runtime"].get("maths", "f32")
+                target = SD_TARGETS.get((maths, size))
+                if target is not None:
+                    row["openvino"].update(target_s=target, meets_target=row["openvino"]["median_s"] <= target)
+                a = np.load(Path(work) / f"out-openvino-{size}.npy")
+                b = np.load(Path(work) / f"out-torch-{size}.npy")
+                row["int8_vs_fp32"] = _fidelity(a, b)
+            report["sd-turbo"][str(size)] = row
+    finally:
+        for worker in workers.values():
+            worker.close()
+
+    mg = str(models["musicgen-small"])
+    workers = {name: _Worker({"engine": "musicgen", "runtime": name, "folder": mg, "work": work})
+               for name in ("torch", "int8")}
+    try:
+        for length in music:
+            say(f"MusicGen-small {length:g} s: torch / int8, alternately")
+            replies = _alternate(workers, {"seconds": length}, music_runs)
+            row = {}
+            for name, got in replies.items():
+                stats = _stats([r["seconds"] for r in got])
+                row[name] = {**stats, "rtf": round(stats["median_s"] / length, 2),
+                             "peak_rss_gb": got[-1]["peak_rss_gb"], "runtime": got[-1]["runtime"],
+                             "target_rtf": MUSIC_TARGET_RTF,
+                             "meets_target": stats["median_s"] / length <= MUSIC_TARGET_RTF}
+            row["speed-up"] = round(row["torch"]["median_s"] / row["int8"]["median_s"], 2)
+            report["musicgen"][f"{length:g}"] = row
+        say("MusicGen-small: first piece after loading, and the int8 decoder's logits against fp32")
+        fresh = _Worker({"engine": "musicgen", "runtime": "int8", "folder": mg, "work": work})
+        try:
+            first = fresh.ask(seconds=music[0], seed=0)["seconds"]
+            second = fresh.ask(seconds=music[0], seed=1, logits=True)
+        finally:
+            fresh.close()
+        reference = workers["torch"].ask(seconds=1.0, seed=0, logits=True)["logits"]
+        a, b = np.load(second["logits"]), np.load(reference)
+        report["musicgen"]["first_vs_second"] = {"first_s": round(first, 2), "second_s": round(second["seconds"], 2)}
+        report["musicgen"]["int8_vs_fp32_logits"] = {
+            "max_abs": round(float(np.abs(a - b).max()), 4),
+            "relative_rms": round(float(np.sqrt(np.mean((a - b) ** 2)) / np.sqrt(np.mean(b**2))), 4),
+            "same_top1": round(float(np.mean(a.argmax(-1) == b.argmax(-1))), 3)}
+    finally:
+        for worker in workers.values():
+            worker.close()
+    report["machine"]["load_average_end"] = [round(x, 1) for x in os.getloadavg()]
+    report["sd-turbo"]["parameters"] = _sd_parameters(folder, taesd)
+    report["musicgen"]["parameters"] = parameters(mg, by_part=True)
+    return report
+
+
+def parameters(folder: str | os.PathLike, *, by_part: bool = False) -> dict[str, int]:
+    """Parameters in the safetensors files of ``folder`` (read from their headers, nothing loaded): the total, or
+    per top-level module (``decoder``, ``text_encoder`` …) with ``by_part``."""
+    import math
+    import struct
+
+    parts: dict[str, int] = {}
+    for file in Path(folder).glob("*.safetensors"):
+        with open(file, "rb") as fh:
+            header = json.loads(fh.read(struct.unpack("<Q", fh.read(8))[0]))
+        for name, entry in header.items():
+            if name != "__metadata__":
+                part = name.split(".")[0] if by_part else "total"
+                parts[part] = parts.get(part, 0) + math.prod(entry["shape"])
+    return parts
+
+
+def _sd_parameters(folder: str, taesd: str) -> dict[str, int]:
+    return {"unet": parameters(Path(folder) / "unet").get("total", 0),
+            "text_encoder": parameters(Path(folder) / "text_encoder").get("total", 0),
+            "taesd": parameters(taesd).get("total", 0)}
+
+
+def pretrained_table(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    maths = "bf16" if m.get("bf16") else "fp32"
+    lines = [
+        f"Measured {report['created'][:10]} on {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, no GPU "
+        f"(torch {m['torch']}, OpenVINO {m.get('openvino') or 'not installed'}; this CPU "
+        f"{'reports' if m.get('bf16') else 'lacks'} BF16, so OpenVINO computes in {maths}). Real architectures, "
+        "random weights; medians, the runtimes run alternately in one run, each in its own process (its own peak "
+        "memory)." + (f" The machine was shared: load average {m['load_average'][0]:g} at the start, "
+                      f"{m.get('load_average_end', ['?'])[0]} at the end, on {m['cores']} cores."
+                      if "load_average" in m else ""),
+        "",
+    ]
+    sd = report["sd-turbo"]
+    sizes = sorted((k for k in sd if k.isdigit()), key=int, reverse=True)
+    lines += ["| SD-Turbo, 1 step, TAESD, text included | " + " | ".join(f"{k}²" for k in sizes)
+              + f" | peak RSS | vs torch ({sizes[0] if sizes else '-'}²) |", "|---|" + "---:|" * (len(sizes) + 2)]
+    for name, label in (("torch", "PyTorch fp32"), ("openvino", f"OpenVINO int8 weights, {maths} maths")):
+        if not sizes or name not in sd[sizes[0]]:
+            continue
+        cells = [f"{sd[s][name]['median_s']:.2f} s" + (" ✓" if sd[s][name].get("meets_target") else
+                                                       " ✗" if "meets_target" in sd[s][name] else "") for s in sizes]
+        ratio = f"{sd[sizes[0]]['speed-up']:.2f}×" if name == "openvino" else "1×"
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {sd[sizes[0]][name]['peak_rss_gb']:.1f} GB | {ratio} |")
+    what, seconds, ram = FASTSD_CPU
+    lines.append(f"| {what} | {seconds} s" + " |" * len(sizes) + f" {ram} GB | |")
+    targets = ", ".join(f"{s}² ≤ {t:g} s ({p})" for (p, s), t in SD_TARGETS.items())
+    lines += ["", f"Targets: {targets}."]
+    if sizes and "int8_vs_fp32" in sd[sizes[0]]:
+        fid = "; ".join(f"{s}²: PSNR {sd[s]['int8_vs_fp32']['psnr_db']} dB, mean |Δ| "
+                        f"{sd[s]['int8_vs_fp32']['mean_abs']}/255" for s in sizes)
+        lines += ["", f"int8 against fp32 on the same seed (OpenVINO int8 weights against PyTorch fp32): {fid}."]
+    mg = report["musicgen"]
+    lengths = [k for k in mg if k.replace(".", "").isdigit()]
+    if lengths:
+        lines += ["", "| MusicGen-small, guidance 3 | " + " | ".join(f"{k} s of audio" for k in lengths)
+                  + " | peak RSS | vs torch |", "|---|" + "---:|" * (len(lengths) + 2)]
+        for name, label in (("torch", "PyTorch fp32"), ("int8", "PyTorch, int8 decoder")):
+            cells = [f"{mg[k][name]['median_s']:.1f} s ({mg[k][name]['rtf']:.2f} s per s)"
+                     + (" ✓" if mg[k][name]["meets_target"] else " ✗") for k in lengths]
+            ratio = f"{mg[lengths[0]]['speed-up']:.2f}×" if name == "int8" else "1×"
+            rss = mg[lengths[0]][name].get("peak_rss_gb")
+            shown = "—" if rss is None else f"{rss:.1f} GB"
+            lines.append(f"| {label} | " + " | ".join(cells) + f" | {shown} | {ratio} |")
+        fs = mg.get("first_vs_second")
+        lg = mg.get("int8_vs_fp32_logits")
+        lines += ["", f"Target: ≤ {MUSIC_TARGET_RTF:g} s of computing per second of audio."
+                  + (f" First piece after loading {fs['first_s']:.1f} s, second {fs['second_s']:.1f} s (warmed up "
+                     "at load)." if fs else "")
+                  + (f" int8 decoder against fp32, same input: relative RMS error of the logits {lg['relative_rms']}, "
+                     f"same likeliest token {lg['same_top1']:.1%}." if lg else "")]
+    return "\n".join(lines)
+
+
+def pretrained_main(*, runs: int = 5, out: str | None = "bench/pretrained.json", readme: str | None = None) -> int:
+    report = pretrained_shapes(runs=runs, progress=_say)
+    return _publish(report, pretrained_table(report), out, readme, PRETRAINED_START, PRETRAINED_END)
+
+
+if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--worker":
+    sys.exit(_serve(json.loads(sys.argv[2])))

@@ -339,6 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: how many participants this machine holds as a classroom (each logs in, starts a "
                         "server and runs notebook 00, all at once); writes bench/classroom.json")
     p.add_argument("--sizes", default="5,10,20", help="--classroom: the room sizes to try (default 5,10,20)")
+    p.add_argument("--pretrained-shapes", action="store_true",
+                   help="instead: SD-Turbo and MusicGen-small at their real size (random weights, built once in the "
+                        "cache), each runtime and size, alternately; writes bench/pretrained.json (takes a while, "
+                        "and about 6 GB of memory)")
     return parser
 
 
@@ -637,8 +641,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = "bench/classroom.json" if args.out == "bench/results.json" else args.out
             return classroom_main(sizes=sizes, out=out, readme=args.readme)
         if args.command == "bench":
-            from .bench import main as bench_main
+            from .bench import main as bench_main, pretrained_main
 
+            if args.pretrained_shapes:
+                out = "bench/pretrained.json" if args.out == "bench/results.json" else args.out
+                return pretrained_main(runs=args.runs, out=out, readme=args.readme)
             return bench_main(runs=args.runs, out=args.out, readme=args.readme, booth=not args.no_booth,
                               overhead=not args.no_overhead)
         return _generate(args)

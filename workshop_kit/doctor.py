@@ -124,6 +124,39 @@ def _engine_jobs(quick: bool):
     return jobs
 
 
+def _measured(engine) -> Check:
+    """How long one booth result of a pretrained engine takes on this machine, with the runtime the kit picks, and
+    whether it fits: measured by a short run of the real model in a process of its own (its own peak memory),
+    kept for the booth; "not here" when the weights are not."""
+    from . import runtime
+
+    name = f"{engine.name} time"
+    state = engine.ready()
+    if not state:
+        return Check(name, True, "not here", state.reason, blocking=False)
+    case = engine.cases[0]
+    try:
+        entry = runtime.measure_seconds(engine.name, runtime.booth_options(engine), fresh=True, isolated=True)
+    except Exception as exc:  # noqa: BLE001 - a measurement must never stop the report
+        return Check(name, False, "fails", f"{type(exc).__name__}: {exc}", blocking=False)
+    try:
+        import psutil
+
+        total = psutil.virtual_memory().total / 2**30
+    except ImportError:
+        total = float("inf")
+    fits = entry["peak_rss_gb"] <= runtime.LAPTOP_SHARE * total
+    booth = entry["seconds"] <= runtime.BOOTH_MAX_SECONDS
+    detail = (f"{case.what}; {entry['runtime']}, peak memory {entry['peak_rss_gb']:.1f} GB "
+              + (f"(fits this {total:.0f} GB machine)" if fits else f"(too much beside the rest on {total:.0f} GB)")
+              + f"; first run with loading {entry['first_s']:.1f} s; "
+              + ("offered at the booth" if booth and fits else
+                 f"not offered at the booth (over {runtime.BOOTH_MAX_SECONDS:g} s)" if fits else
+                 "not offered at the booth"))
+    return Check(name, fits, f"{entry['seconds']:.2f} s per result", detail, blocking=False,
+                 seconds=entry["seconds"])
+
+
 def run_checks(*, quick: bool = False) -> Report:
     """Run every check and return the report (nothing is printed)."""
     report = Report()
@@ -209,6 +242,9 @@ def run_checks(*, quick: bool = False) -> Report:
 
         for engine in ENGINES.values():
             if engine.estimate is None:
+                continue
+            if engine.takes("runtime") and engine.cases:  # measured here, not estimated
+                add(_measured(engine))
                 continue
             try:
                 minutes = engine.estimate_seconds("auto") / 60

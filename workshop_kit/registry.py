@@ -452,6 +452,9 @@ ENGINES: dict[str, Engine] = {
                 Option("size", "int", 512, "width and height in pixels", low=64, high=1024, multiple_of=8,
                        booth=Booth(low=128, high=768, default=512, step=64)),
                 SEED, DEVICE,
+                Option("runtime", "choice", "auto", "auto (OpenVINO on a CPU where it is installed and fits in memory, "
+                       "else PyTorch), torch, or openvino (converted once, on first use)",
+                       choices=("auto", "torch", "openvino")),
                 MODEL_PATH,
                 Option("tiny_decoder", "bool", True, "decode with TAESD (fast) instead of the full VAE", cli=False),
                 Option("taesd_path", "path", None, "a folder holding TAESD", cli=False),
@@ -462,6 +465,11 @@ ENGINES: dict[str, Engine] = {
             ),
             models=("sd-turbo", "sd-safety-checker"),  # the booth always checks its pictures
             stem=("sd-turbo",),
+            # what the booth makes, measured here once (at start-up or by the doctor) against the booth's bar
+            cases=(Case("booth picture: 512², 1 step, TAESD, safety checker on",
+                        {"prompt": "zellige of Fès, blue and white", "size": 512, "safety_checker": True,
+                         "progress": False}, 2.5),),
+            estimate="workshop_kit.image.sd_turbo:estimate_seconds",
         ),
         # ---------------------------------------------------------------------------------------------- music
         Engine(
@@ -501,12 +509,18 @@ ENGINES: dict[str, Engine] = {
                 Option("temperature", "float", 1.0, "sampling temperature", low=0.05, high=2.0,
                        booth=Booth(low=0.2, high=2.0, default=1.0, step=0.1)),
                 SEED, DEVICE,
+                Option("runtime", "choice", "auto", "auto (int8 on a CPU, fp16 on a GPU), torch (fp32 weights, fp16 "
+                       "on a GPU) or int8 (the decoder's linear layers in 8 bits, CPU only)",
+                       choices=("auto", "torch", "int8")),
                 MODEL_PATH,
                 _progress(True),
             ),
             models=("musicgen-small",),
             stem=("musicgen",),
             also=(),
+            cases=(Case("booth piece: 5 s of music", {"prompt": "gnawa trance, guembri and qraqeb", "seconds": 5.0,
+                                                      "progress": False}, 12.5),),
+            estimate="workshop_kit.music.musicgen:estimate_seconds",
         ),
         # ---------------------------------------------------------------------------------------------- 3D
         Engine(

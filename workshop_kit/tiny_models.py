@@ -26,7 +26,7 @@ def clip_tokenizer():
 def sd_turbo(folder: Path) -> Path:
     """A Stable Diffusion text-to-image pipeline of ~2 M random parameters, saved to ``folder``."""
     import torch
-    from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from diffusers import AutoencoderKL, EulerDiscreteScheduler, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
     torch.manual_seed(0)
@@ -43,10 +43,15 @@ def sd_turbo(folder: Path) -> Path:
                                                 num_attention_heads=2, num_hidden_layers=2, vocab_size=len(tokenizer),
                                                 max_position_embeddings=77, projection_dim=16))
     scheduler = EulerDiscreteScheduler(timestep_spacing="trailing", prediction_type="epsilon", steps_offset=1)
-    pipe = StableDiffusionPipeline(unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer,
-                                   scheduler=scheduler, safety_checker=None, feature_extractor=None,
-                                   requires_safety_checker=False)
-    pipe.save_pretrained(folder)
+    return _save_sd(folder, unet, vae, text_encoder, tokenizer, scheduler)
+
+
+def _save_sd(folder: Path, unet, vae, text_encoder, tokenizer, scheduler) -> Path:
+    from diffusers import StableDiffusionPipeline
+
+    StableDiffusionPipeline(unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, scheduler=scheduler,
+                            safety_checker=None, feature_extractor=None,
+                            requires_safety_checker=False).save_pretrained(folder)
     return folder
 
 
@@ -63,30 +68,41 @@ def taesd(folder: Path) -> Path:
 
 def safety_checker(folder: Path, *, flag_everything: bool) -> Path:
     """A tiny Stable Diffusion safety checker whose thresholds flag every picture, or none."""
+    vision = dict(hidden_size=16, intermediate_size=32, num_attention_heads=2, num_hidden_layers=1, image_size=32,
+                  patch_size=8)
+    return _save_checker(folder, vision, projection=16, threshold=-2.0 if flag_everything else 2.0)
+
+
+def _save_checker(folder: Path, vision: dict, *, projection: int, threshold: float) -> Path:
+    """A safety checker over a CLIP vision tower of ``vision``'s shape, its thresholds all ``threshold`` (cosine
+    scores lie in [-1, 1]: -2 flags every picture, 2 none), with its image processor."""
     import torch
     from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
     from transformers import CLIPConfig, CLIPImageProcessor
 
     torch.manual_seed(0)
-    config = CLIPConfig(text_config=dict(hidden_size=16, intermediate_size=32, num_attention_heads=2, num_hidden_layers=1),
-                        vision_config=dict(hidden_size=16, intermediate_size=32, num_attention_heads=2,
-                                           num_hidden_layers=1, image_size=32, patch_size=8),
-                        projection_dim=16)
+    text = dict(hidden_size=16, intermediate_size=32, num_attention_heads=2, num_hidden_layers=1)  # not used by it
+    config = CLIPConfig(text_config=text, vision_config=vision, projection_dim=projection)
     checker = StableDiffusionSafetyChecker(config)
     with torch.no_grad():
-        threshold = -2.0 if flag_everything else 2.0  # cosine scores lie in [-1, 1]
         checker.concept_embeds_weights.fill_(threshold)
         checker.special_care_embeds_weights.fill_(threshold)
     checker.save_pretrained(folder)
-    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(folder)
+    side = vision["image_size"]
+    CLIPImageProcessor(size={"shortest_edge": side}, crop_size={"height": side, "width": side}).save_pretrained(folder)
     return folder
 
 
 def musicgen(folder: Path) -> Path:
     """A MusicGen model of ~50 k random parameters (T5 text encoder, EnCodec at 50 frames/s, 2 codebooks)."""
     import torch
-    from transformers import (EncodecConfig, EncodecFeatureExtractor, MusicgenConfig, MusicgenDecoderConfig,
-                              MusicgenForConditionalGeneration, MusicgenProcessor, T5Config, T5Tokenizer)
+    from transformers import (
+        EncodecConfig,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        T5Config,
+    )
 
     torch.manual_seed(0)
     text = T5Config(vocab_size=64, d_model=16, d_ff=32, num_layers=1, num_heads=2, d_kv=8)
@@ -100,6 +116,13 @@ def musicgen(folder: Path) -> Path:
     with torch.no_grad():  # EnCodec's codebooks start as zeros (they are learnt buffers): give them random vectors
         for layer in model.audio_encoder.quantizer.layers:
             layer.codebook.embed.normal_()
+    return _save_musicgen(folder, model)
+
+
+def _save_musicgen(folder: Path, model) -> Path:
+    """Save ``model`` with a processor: EnCodec's feature extractor and a T5 tokenizer over the letters a to z."""
+    from transformers import EncodecFeatureExtractor, MusicgenProcessor, T5Tokenizer
+
     model.save_pretrained(folder)
     letters = "abcdefghijklmnopqrstuvwxyz"
     vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁", -2.0)]
@@ -276,3 +299,85 @@ def shap_e_img2img(folder: Path) -> Path:
                                 scheduler=_scheduler(), shap_e_renderer=_renderer())
     pipe.save_pretrained(folder)
     return folder
+
+
+# ------------------------------------------------------------------------------------------------ real sizes
+# The published architectures at their real size, with random weights, for the benchmark (`workshop-kit bench
+# --pretrained-shapes`): what a generation costs does not depend on the weights' values. The configurations are
+# those of stabilityai/sd-turbo (a Stable Diffusion 2.1 UNet, the OpenCLIP ViT-H/14 text tower), madebyollin/taesd
+# and facebook/musicgen-small; the tokenizers are the small ones above (a prompt's token ids do not change the cost).
+# The results are pictures and sounds of noise, gigabytes on disk: they live in the kit's cache, never in the pack.
+
+SD_TURBO_PARAMETERS = {"unet": 865_910_724, "text_encoder": 340_387_840, "taesd_decoder": 1_222_531}
+MUSICGEN_SMALL_PARAMETERS = {"decoder": 4.2e8, "text_encoder": 1.1e8, "audio_encoder": 5.7e7}
+
+
+def sd_turbo_full(folder: Path) -> Path:
+    """SD-Turbo's pipeline at its real size (UNet 866 M, text encoder 340 M parameters), random weights."""
+    import torch
+    from diffusers import AutoencoderKL, EulerDiscreteScheduler, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        sample_size=64, in_channels=4, out_channels=4, layers_per_block=2, block_out_channels=(320, 640, 1280, 1280),
+        down_block_types=("CrossAttnDownBlock2D",) * 3 + ("DownBlock2D",),
+        up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * 3,
+        cross_attention_dim=1024, attention_head_dim=(5, 10, 20, 20), use_linear_projection=True)
+    # The full VAE is kept small: the kit decodes with TAESD; only its latent scale matters (8×, 4 channels).
+    vae = AutoencoderKL(block_out_channels=(8, 8, 8, 8), in_channels=3, out_channels=3, latent_channels=4,
+                        down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
+                        norm_num_groups=4, scaling_factor=0.18215)
+    tokenizer = clip_tokenizer()
+    text_encoder = CLIPTextModel(CLIPTextConfig(
+        vocab_size=49408, hidden_size=1024, intermediate_size=4096, num_attention_heads=16, num_hidden_layers=23,
+        max_position_embeddings=77, hidden_act="gelu", projection_dim=512,
+        bos_token_id=len(tokenizer) - 2, eos_token_id=len(tokenizer) - 1, pad_token_id=len(tokenizer) - 1))
+    scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                                       timestep_spacing="trailing", prediction_type="epsilon", steps_offset=1)
+    return _save_sd(folder, unet, vae, text_encoder, tokenizer, scheduler)
+
+
+def taesd_full(folder: Path) -> Path:
+    """TAESD at its real size (AutoencoderTiny's defaults are TAESD's: 64 channels, 1.2 M parameters each way)."""
+    import torch
+    from diffusers import AutoencoderTiny
+
+    torch.manual_seed(0)
+    AutoencoderTiny().save_pretrained(folder)
+    return folder
+
+
+def safety_checker_full(folder: Path) -> Path:
+    """The Stable Diffusion safety checker at its real size (CLIP ViT-L/14 vision tower, 304 M parameters), random
+    weights and thresholds that flag nothing: what the booth's check of each picture costs."""
+    vision = dict(hidden_size=1024, intermediate_size=4096, num_attention_heads=16, num_hidden_layers=24,
+                  image_size=224, patch_size=14)
+    return _save_checker(folder, vision, projection=768, threshold=2.0)
+
+
+def musicgen_small_full(folder: Path) -> Path:
+    """MusicGen-small at its real size: decoder 420 M (24 layers, 4 codebooks), T5-base 110 M, EnCodec 32 kHz 57 M."""
+    import torch
+    from transformers import (
+        EncodecConfig,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        T5Config,
+    )
+
+    torch.manual_seed(0)
+    text = T5Config(vocab_size=32128, d_model=768, d_ff=3072, num_layers=12, num_heads=12, d_kv=64)
+    audio = EncodecConfig(hidden_size=128, num_filters=64, upsampling_ratios=(8, 5, 4, 4), codebook_size=2048,
+                          codebook_dim=128, num_lstm_layers=2, target_bandwidths=[2.2], sampling_rate=32000,
+                          audio_channels=1, normalize=False, use_causal_conv=False, norm_type="weight_norm")
+    decoder = MusicgenDecoderConfig(vocab_size=2048, hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
+                                    ffn_dim=4096, num_codebooks=4, max_position_embeddings=2048, pad_token_id=2048,
+                                    bos_token_id=2048, decoder_start_token_id=2048, activation_function="gelu")
+    model = MusicgenForConditionalGeneration(MusicgenConfig(text_encoder=text, audio_encoder=audio, decoder=decoder))
+    with torch.no_grad():
+        for layer in model.audio_encoder.quantizer.layers:
+            layer.codebook.embed.normal_()
+    model.generation_config.update(do_sample=True, guidance_scale=3.0, top_k=250, max_length=1500)
+    return _save_musicgen(folder, model)

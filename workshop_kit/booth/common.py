@@ -20,11 +20,12 @@ import gradio as gr
 from ..errors import WorkshopKitError
 from ..i18n import DEFAULT_LANG, LANGS, STRINGS, label_of, option_label, t
 from ..registry import ENGINES, MODALITIES, Engine, Option
+from ..runtime import BOOTH_MAX_SECONDS
 
 logger = logging.getLogger("workshop_kit.booth")
 
 SLOW_MAX_SECONDS = 120.0
-"""An engine that says how long it takes (Shap-E on a CPU) is offered only where one piece takes at most this long."""
+"""A 3D engine that says how long it takes (Shap-E on a CPU) is offered only where one piece takes at most this long."""
 
 NONE = "none"
 """The value of the "none" choice of an optional field (no embossed band, a palette drawn from the seed)."""
@@ -99,7 +100,8 @@ def find_offers() -> Offers:
 
     An embedded engine is offered when its models are in place; a pretrained one when its weights are found
     (SD-Turbo also needs its safety checker, which the booth always turns on); an engine that says how slow it is
-    only where one piece takes at most :data:`SLOW_MAX_SECONDS`.
+    only where one piece takes at most :data:`SLOW_MAX_SECONDS` (3D) or :data:`BOOTH_MAX_SECONDS` (a picture, a
+    piece of music: SD-Turbo and MusicGen measure it here once, and the measurement is kept).
     """
     from .. import pretrained
 
@@ -121,7 +123,7 @@ def find_offers() -> Offers:
             except Exception:  # noqa: BLE001 - an engine that cannot say how slow it is is not offered
                 logger.exception("booth: no estimate for %s", engine.name)
                 continue
-            if seconds[engine.name] > SLOW_MAX_SECONDS:
+            if seconds[engine.name] > (SLOW_MAX_SECONDS if engine.modality == "mesh" else BOOTH_MAX_SECONDS):
                 continue
         offered[engine.modality].append(engine.name)
     return Offers(engines={m: tuple(names) for m, names in offered.items()}, models=models, seconds=seconds)
@@ -163,7 +165,9 @@ def engine_choices(offers: Offers, engines: tuple[str, ...], lang: str) -> list[
     for name in engines:
         text = t(f"engine.{name}", lang)
         if name in offers.seconds:
-            text += f" · {t('mesh.estimate', lang).format(n=round(offers.seconds[name]))}"
+            modality, seconds = ENGINES[name].modality, offers.seconds[name]
+            key = f"{modality}.estimate" if f"{modality}.estimate" in STRINGS else "mesh.estimate"
+            text += f" · {t(key, lang).format(n=round(seconds) if seconds >= 10 else f'{seconds:.1f}')}"
         licence = offers.licence(name, lang)
         out.append((f"{text} · {licence}" if licence else text, name))
     return out

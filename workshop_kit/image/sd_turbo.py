@@ -1,17 +1,33 @@
-"""SD-Turbo (pretrained tier): text → image and image → image in one to four steps, through diffusers.
+"""SD-Turbo (pretrained tier): text → image and image → image in one to four steps, on PyTorch or OpenVINO.
 
 The weights come from the offline pack or the local cache (see :mod:`workshop_kit.pretrained`), never from the
 network. With ``tiny_decoder=True`` the TAESD decoder, when present, replaces the full VAE decoder: much faster on a
-CPU, slightly softer. The pipeline is loaded once per (folder, device) and reused.
+CPU, slightly softer.
+
+Two runtimes give the same pictures from the same seed (the noise is drawn the same way, from the seed):
+
+* ``runtime="torch"``: the diffusers pipeline, loaded once per (folder, device) and reused; fp16 on a GPU.
+* ``runtime="openvino"``: the text encoder, the UNet and the decoder converted once to OpenVINO with int8
+  weights (:mod:`workshop_kit.openvino_rt`), compiled for the picture's size when first asked for, bf16 maths where
+  the CPU reports BF16, fp32 elsewhere. On a laptop CPU it is the fast one.
+
+``runtime="auto"`` takes OpenVINO on a CPU where it is installed (the kit's ``fast`` extra) and memory allows,
+else PyTorch. Each result's provenance says which runtime ran (``model["runtime"]``), and its notes say why when
+it is not the one asked for.
 """
 
 from __future__ import annotations
 
 import functools
+import gc
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 
+from .. import openvino_rt
+from .. import runtime as runtimes
 from ..device import resolve_device
 from ..errors import MissingModelError, ParameterError
 from ..i18n import Msg
@@ -26,6 +42,15 @@ SAFETY_KEY = "sd-safety-checker"
 ENGINE = ENGINES["sd-turbo"]
 MIN_SIZE, MAX_SIZE = int(ENGINE.option("size").low), int(ENGINE.option("size").high)
 MAX_STEPS = int(ENGINE.option("steps").high)
+OPENVINO_WEIGHTS = "int8"
+"""The weights of the OpenVINO networks: int8 keeps the pictures faithful (README: int8 against fp32, same seeds)."""
+# Peak memory of each runtime per GB of the fp32 UNet and text-encoder weights (4.5 GB for SD-Turbo), measured at
+# 512² on the real architecture (`workshop-kit bench --pretrained-shapes`). Where the CPU has no BF16, OpenVINO
+# turns the int8 weights of the convolutions back into fp32 as it compiles (541 M of the UNet's 866 M parameters
+# are 3×3 convolutions) and keeps them in its own layout: there it needs more memory than PyTorch.
+# Measured here (2 cores, no BF16): PyTorch 5.3 GB, OpenVINO 6.3 GB, converting 4.7 GB; with bf16 maths OpenVINO
+# keeps those weights in bf16 (5.1 GB in the figures this kit started from).
+_MEMORY_PER_WEIGHT_GB = {"torch": 1.12, "openvino-f32": 1.33, "openvino-bf16": 1.06, "convert": 0.97}
 
 
 @functools.lru_cache(maxsize=2)
@@ -55,6 +80,261 @@ def load_safety_checker(folder: str, device: str):
     return checker, processor
 
 
+# --------------------------------------------------------------------------------------------------------------------
+# OpenVINO: the networks to convert, and the denoising loop over them
+
+
+def _config(folder: str | Path, sub: str = "") -> dict:
+    return json.loads((Path(folder) / sub / "config.json").read_text(encoding="utf-8"))
+
+
+def _decoder(folder: str, taesd: str | None) -> tuple[str, str]:
+    """(key, folder) of the autoencoder that turns latents into pictures and back: TAESD, or the model's own VAE."""
+    return (TAESD_KEY, taesd) if taesd else (f"{MODEL_KEY}-vae", str(Path(folder) / "vae"))
+
+
+def _model_parts(folder: str) -> list[openvino_rt.Part]:
+    """The text encoder and the UNet, as OpenVINO converts them (sizes left open: fixed when compiled)."""
+    hidden = _config(folder, "text_encoder")["hidden_size"]
+    length = _config(folder, "text_encoder")["max_position_embeddings"]
+    channels = _config(folder, "unet")["in_channels"]
+
+    def text_encoder():
+        import torch
+        from transformers import CLIPTextModel
+
+        class TextEncoder(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.model = CLIPTextModel.from_pretrained(folder, subfolder="text_encoder", local_files_only=True)
+
+            def forward(self, input_ids):
+                return self.model(input_ids)[0]
+
+        return TextEncoder().eval(), (torch.zeros(1, length, dtype=torch.int64),)
+
+    def unet():
+        import torch
+        from diffusers import UNet2DConditionModel
+
+        class UNet(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.model = UNet2DConditionModel.from_pretrained(folder, subfolder="unet", local_files_only=True)
+
+            def forward(self, sample, timestep, encoder_hidden_states):
+                return self.model(sample, timestep, encoder_hidden_states, return_dict=False)[0]
+
+        return UNet().eval(), (torch.randn(1, channels, 8, 8), torch.tensor([999.0]), torch.randn(1, length, hidden))
+
+    return [openvino_rt.Part("text_encoder", text_encoder, (("input_ids", (1, length)),)),
+            openvino_rt.Part("unet", unet, (("sample", (1, channels, -1, -1)), ("timestep", (1,)),
+                                            ("encoder_hidden_states", (1, length, hidden))))]
+
+
+def _autoencoder(key: str, folder: str):
+    import torch
+    from diffusers import AutoencoderKL, AutoencoderTiny
+
+    cls = AutoencoderTiny if key == TAESD_KEY else AutoencoderKL
+    return cls.from_pretrained(folder, local_files_only=True, torch_dtype=torch.float32).eval()
+
+
+def _decoder_parts(key: str, folder: str) -> list[openvino_rt.Part]:
+    """The decoder (latents → picture in -1 … 1) and the encoder (picture → latents; for the full VAE, the mean
+    and spread the latents are drawn from, as diffusers draws them)."""
+    channels = _config(folder)["latent_channels"]
+
+    def decoder():
+        import torch
+
+        class Decoder(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.vae = _autoencoder(key, folder)
+
+            def forward(self, latents):
+                return self.vae.decode(latents, return_dict=False)[0]
+
+        return Decoder().eval(), (torch.randn(1, channels, 8, 8),)
+
+    def encoder():
+        import torch
+
+        class Encoder(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.vae = _autoencoder(key, folder)
+
+            def forward(self, image):
+                out = self.vae.encode(image)
+                if key == TAESD_KEY:
+                    return out.latents
+                return out.latent_dist.mean, out.latent_dist.std
+
+        return Encoder().eval(), (torch.randn(1, 3, 64, 64),)
+
+    return [openvino_rt.Part("decoder", decoder, (("latents", (1, channels, -1, -1)),), compress=False),
+            openvino_rt.Part("encoder", encoder, (("image", (1, 3, -1, -1)),), compress=False)]
+
+
+def converted(folder: str, taesd: str | None, *, progress: bool = True, notes: list[str] | None = None,
+              dest=None) -> tuple[Path, Path]:
+    """The OpenVINO folders of SD-Turbo's networks and of its decoder, converted once (see :mod:`openvino_rt`)."""
+    key, decoder_folder = _decoder(folder, taesd)
+    model_dir = openvino_rt.convert(MODEL_KEY, folder, _model_parts(folder), OPENVINO_WEIGHTS, progress=progress,
+                                    notes=notes, dest=dest)
+    decoder_dir = openvino_rt.convert(key, decoder_folder, _decoder_parts(key, decoder_folder), "fp32",
+                                      progress=progress, notes=notes, dest=dest)
+    return model_dir, decoder_dir
+
+
+class OpenVinoPipeline:
+    """SD-Turbo's denoising loop over OpenVINO networks compiled for one picture size.
+
+    The noise is drawn from the caller's ``torch.Generator`` in diffusers' order, and the scheduler is diffusers'
+    own, so a seed gives the picture the torch pipeline gives (up to int8 rounding of the weights).
+    """
+
+    def __init__(self, folder: str, taesd: str | None, size: int, maths: str, model_dir: Path, decoder_dir: Path):
+        import diffusers
+        from transformers import CLIPTokenizer
+
+        key, decoder_folder = _decoder(folder, taesd)
+        self.tokenizer = CLIPTokenizer.from_pretrained(folder, subfolder="tokenizer", local_files_only=True)
+        scheduler_config = json.loads((Path(folder) / "scheduler" / "scheduler_config.json").read_text("utf-8"))
+        self.scheduler_class = getattr(diffusers, scheduler_config["_class_name"])
+        self.scheduler_config = scheduler_config
+        self.factor = 2 ** (len(_config(folder, "vae")["block_out_channels"]) - 1)
+        self.scaling = float(_config(decoder_folder).get("scaling_factor", 1.0))
+        self.tiny = key == TAESD_KEY
+        self.size, self.maths = size, maths
+        self.latent = size // self.factor
+        channels = _config(folder, "unet")["in_channels"]
+        hidden = _config(folder, "text_encoder")["hidden_size"]
+        length = self.tokenizer.model_max_length
+        self.text_encoder = openvino_rt.compile_part(model_dir, "text_encoder", {"input_ids": (1, length)}, maths)
+        self.unet = openvino_rt.compile_part(model_dir, "unet", {
+            "sample": (1, channels, self.latent, self.latent), "timestep": (1,),
+            "encoder_hidden_states": (1, length, hidden)}, maths)
+        self.decoder = openvino_rt.compile_part(decoder_dir, "decoder", {
+            "latents": (1, channels, self.latent, self.latent)}, maths)
+        self._decoder_dir = decoder_dir
+        self._encoder = None
+        self.channels = channels
+
+    @property
+    def encoder(self):
+        if self._encoder is None:  # compiled only when a picture is first given
+            self._encoder = openvino_rt.compile_part(self._decoder_dir, "encoder",
+                                                     {"image": (1, 3, self.size, self.size)}, self.maths)
+        return self._encoder
+
+    def __call__(self, text: str, steps: int, generator, image=None, strength: float = 0.5) -> np.ndarray:
+        """The picture as height × width × 3 floats in 0 … 1."""
+        import torch
+        from diffusers.utils.torch_utils import randn_tensor
+
+        ids = self.tokenizer(text, padding="max_length", max_length=self.tokenizer.model_max_length,
+                             truncation=True, return_tensors="np").input_ids.astype(np.int64)
+        embeddings = self.text_encoder(ids)[0]
+        scheduler = self.scheduler_class.from_config(self.scheduler_config)
+        scheduler.set_timesteps(steps)
+        timesteps = scheduler.timesteps
+        shape = (1, self.channels, self.latent, self.latent)
+        if image is None:
+            latents = randn_tensor(shape, generator=generator, dtype=torch.float32) * scheduler.init_noise_sigma
+        else:  # as diffusers' image → image: start part-way down the schedule, from the picture's latents
+            start = max(steps - min(int(steps * strength), steps), 0) * scheduler.order
+            timesteps = timesteps[start:]
+            if hasattr(scheduler, "set_begin_index"):
+                scheduler.set_begin_index(start)
+            pixels = np.asarray(image, dtype=np.float32) / 255.0 * 2 - 1
+            encoded = self.encoder(pixels.transpose(2, 0, 1)[None])
+            if self.tiny:
+                init = torch.from_numpy(encoded[0])
+            else:
+                mean, std = torch.from_numpy(encoded[0]), torch.from_numpy(encoded[1])
+                init = mean + std * randn_tensor(mean.shape, generator=generator, dtype=torch.float32)
+            noise = randn_tensor(shape, generator=generator, dtype=torch.float32)
+            latents = scheduler.add_noise(self.scaling * init, noise, timesteps[:1])
+        step_kwargs = {"generator": generator} if "generator" in scheduler.step.__code__.co_varnames else {}
+        for t in timesteps:
+            model_input = scheduler.scale_model_input(latents, t)
+            noise_pred = self.unet([model_input.numpy(), np.array([float(t)], dtype=np.float32), embeddings])[0]
+            latents = scheduler.step(torch.from_numpy(noise_pred), t, latents, **step_kwargs).prev_sample
+        decoded = self.decoder((latents / self.scaling).numpy())[0]
+        return np.clip(decoded[0].transpose(1, 2, 0) / 2 + 0.5, 0, 1)
+
+
+_OPENVINO: dict[tuple, OpenVinoPipeline] = {}
+# One compiled size is kept: on a CPU without BF16 a compiled UNet holds its convolution weights in fp32 (about
+# 5 GB), so another size replaces it (compiled in seconds to a minute) rather than adding to it.
+
+
+def load_openvino(folder: str, taesd: str | None, size: int, *, progress: bool = True,
+                  notes: list[str] | None = None) -> OpenVinoPipeline:
+    """The OpenVINO pipeline for ``size`` (converted once; compiled for this size, the last size only kept)."""
+    maths = openvino_rt.precision()
+    if openvino_rt.precision_note() and notes is not None:
+        notes.append(openvino_rt.precision_note())
+    key = (folder, taesd, size, maths, openvino_rt.source_stamp(folder))
+    if key in _OPENVINO:
+        return _OPENVINO[key]
+    _OPENVINO.clear()  # the size compiled before is freed first: never two UNets in memory at once
+    gc.collect()
+    model_dir, decoder_dir = converted(folder, taesd, progress=progress, notes=notes)
+    pipe = OpenVinoPipeline(folder, taesd, size, maths, model_dir, decoder_dir)
+    pipe(" ", 1, _generator(0))  # the first inference of a compiled network is slow: not the visitor's
+    _OPENVINO[key] = pipe
+    return pipe
+
+
+def _generator(seed: int):
+    import torch
+
+    return torch.Generator("cpu").manual_seed(seed)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Which runtime
+
+
+def memory_needed_gb(folder: str, runtime: str) -> float:
+    """Peak memory (GB) ``runtime`` needs for SD-Turbo from ``folder``: ``"torch"``, ``"openvino"`` (with the
+    maths this CPU runs), or ``"convert"`` (converting to OpenVINO, once)."""
+    weights = runtimes.weights_gb(Path(folder) / "unet") + runtimes.weights_gb(Path(folder) / "text_encoder")
+    key = f"openvino-{openvino_rt.precision()}" if runtime == "openvino" else runtime
+    return _MEMORY_PER_WEIGHT_GB[key] * weights + 0.3  # + the decoder, the tokenizer, the libraries
+
+
+def choose_runtime(requested: str, device: str, folder: str, taesd: str | None) -> runtimes.Choice:
+    """The runtime that runs SD-Turbo here: ``requested`` unless it cannot (then the reason, in one line)."""
+    if requested == "torch":
+        return runtimes.Choice("torch")
+    if device != "cpu":
+        if requested == "openvino":
+            raise ParameterError("runtime", requested, "torch, auto", reason=f"OpenVINO runs on the CPU, not {device}",
+                                 reason_fr=f"OpenVINO tourne sur le processeur, pas sur {device}")
+        return runtimes.Choice("torch")
+    if requested == "openvino":
+        openvino_rt.require()
+    elif not openvino_rt.available():
+        return runtimes.Choice("torch", "OpenVINO is not installed (pip install 'workshop-kit[fast]' makes SD-Turbo "
+                                        "faster on a CPU)")
+    need = memory_needed_gb(folder, "openvino")
+    if openvino_rt.find_converted(MODEL_KEY, folder, _model_parts(folder), OPENVINO_WEIGHTS) is None:
+        need = max(need, memory_needed_gb(folder, "convert"))
+    ok, free = runtimes.fits(need)
+    if ok or requested == "openvino":
+        why = "" if ok else f"OpenVINO needs about {need:.1f} GB and {free:.1f} GB are free: it may swap"
+        return runtimes.Choice("openvino", why)
+    torch_need = memory_needed_gb(folder, "torch")
+    return runtimes.Choice("torch", f"not enough free memory for OpenVINO here (about {need:.1f} GB needed, "
+                                    f"{free:.1f} GB free): ran on PyTorch"
+                           + ("" if torch_need <= free else f", which needs about {torch_need:.1f} GB"))
+
+
 def _optional(key: str, path) -> str | None:
     try:
         return str(locate(key, model_path=path))
@@ -64,9 +344,18 @@ def _optional(key: str, path) -> str | None:
         return None
 
 
+def estimate_seconds(device: str = "auto", *, fresh: bool = False, isolated: bool = False) -> float:
+    """Seconds one booth picture takes here (the registry's case: 512², the safety checker on, ``runtime="auto"``),
+    measured once on the real model and kept (:func:`workshop_kit.runtime.measure_seconds`); raises when the
+    weights are not here."""
+    options = runtimes.booth_options(ENGINE, device)
+    return float(runtimes.measure_seconds(ENGINE.name, options, fresh=fresh, isolated=isolated)["seconds"])
+
+
 def generate(*, prompt: str, image=None, strength: float = 0.5, steps: int = 1, size: int = 512, seed: int | None = None,
-             device: str | None = "auto", model_path=None, tiny_decoder: bool = True, taesd_path=None,
-             safety_checker: bool = False, safety_checker_path=None, progress: bool = True) -> ImageResult:
+             device: str | None = "auto", runtime: str = "auto", model_path=None, tiny_decoder: bool = True,
+             taesd_path=None, safety_checker: bool = False, safety_checker_path=None,
+             progress: bool = True) -> ImageResult:
     """Make a picture from a text prompt (and, optionally, a starting image) with SD-Turbo.
 
     Parameters
@@ -80,9 +369,12 @@ def generate(*, prompt: str, image=None, strength: float = 0.5, steps: int = 1, 
     size : int
         Width and height, 64 to 1024, a multiple of 8.
     seed : int or None
-        The same seed gives the same picture on the same device; None draws one.
+        The same seed gives the same picture on the same device and runtime; None draws one.
     device : str
         ``"auto"`` (cuda, then mps, then cpu), ``"cpu"``, ``"cuda"``, ``"mps"``.
+    runtime : str
+        ``"auto"`` (OpenVINO on a CPU where it is installed and fits in memory, else PyTorch), ``"torch"`` or
+        ``"openvino"`` (converted on first use, once, into the kit's cache, with a progress bar).
     model_path, taesd_path, safety_checker_path : path, optional
         Folders to load from instead of the offline pack or cache.
     safety_checker : bool
@@ -101,32 +393,46 @@ def generate(*, prompt: str, image=None, strength: float = 0.5, steps: int = 1, 
     folder = str(locate(MODEL_KEY, model_path=model_path))
     taesd = _optional(TAESD_KEY, taesd_path) if tiny_decoder else None
     checker_folder = str(locate(SAFETY_KEY, model_path=safety_checker_path)) if safety_checker else None
-
-    import torch
+    choice = choose_runtime(args["runtime"], device, folder, taesd)
 
     start = time.perf_counter()
-    pipe = load_pipeline(folder, device, taesd)
-    pipe.set_progress_bar_config(disable=not progress)
-    notes: list[str] = []
-    tokenizer = pipe.tokenizer
-    n_tokens = len(tokenizer(text, truncation=False, add_special_tokens=True)["input_ids"])
-    if n_tokens > tokenizer.model_max_length:
-        notes.append(f"prompt truncated: {n_tokens} tokens, the text encoder reads the first {tokenizer.model_max_length}")
-    generator = torch.Generator("cpu").manual_seed(seed)
-    common = dict(prompt=text, num_inference_steps=steps, guidance_scale=0.0, generator=generator, output_type="np")
-    if image is None:
-        out = pipe(height=size, width=size, **common).images[0]
-    else:
-        from diffusers import AutoPipelineForImage2Image
+    notes: list[str] = [choice.why] if choice.why else []
+    start_image = None
+    if image is not None:
         from PIL import Image
 
         start_image = (image if isinstance(image, Image.Image) else Image.fromarray(np.asarray(image, dtype=np.uint8)))
         start_image = start_image.convert("RGB").resize((size, size))
-        img2img = AutoPipelineForImage2Image.from_pipe(pipe)
-        img2img.set_progress_bar_config(disable=not progress)
-        out = img2img(image=start_image, strength=strength, **common).images[0]
+    generator = _generator(seed)
+    if choice.name == "openvino":
+        pipe = load_openvino(folder, taesd, size, progress=progress, notes=notes)
+        tokenizer = pipe.tokenizer
+        out = pipe(text, steps, generator, image=start_image, strength=strength)
+        record = {"name": "openvino", "version": openvino_rt._ov_version(), "weights": OPENVINO_WEIGHTS,
+                  "maths": pipe.maths, "cpu": openvino_rt.cpu_name()}
+    else:
+        pipe = load_pipeline(folder, device, taesd)
+        pipe.set_progress_bar_config(disable=not progress)
+        tokenizer = pipe.tokenizer
+        common = dict(prompt=text, num_inference_steps=steps, guidance_scale=0.0, generator=generator, output_type="np")
+        if start_image is None:
+            out = pipe(height=size, width=size, **common).images[0]
+        else:
+            from diffusers import AutoPipelineForImage2Image
+
+            img2img = AutoPipelineForImage2Image.from_pipe(pipe)
+            img2img.set_progress_bar_config(disable=not progress)
+            out = img2img(image=start_image, strength=strength, **common).images[0]
+        import torch
+
+        record = {"name": "torch", "version": torch.__version__, "dtype": str(pipe.unet.dtype).replace("torch.", "")}
+    n_tokens = len(tokenizer(text, truncation=False, add_special_tokens=True)["input_ids"])
+    if n_tokens > tokenizer.model_max_length:
+        notes.append(f"prompt truncated: {n_tokens} tokens, the text encoder reads the first "
+                     f"{tokenizer.model_max_length}")
     pixels = (np.clip(out, 0, 1) * 255).round().astype(np.uint8)
     model = get_spec(MODEL_KEY).record(folder)
+    model["runtime"] = record
     if taesd:
         model["decoder"] = get_spec(TAESD_KEY).record(taesd)
     if checker_folder is not None:
@@ -137,7 +443,8 @@ def generate(*, prompt: str, image=None, strength: float = 0.5, steps: int = 1, 
             pixels = np.full_like(pixels, 235)
             notes.append("safety checker: the picture was withheld; try another prompt or seed")
         model["safety_checker"] = get_spec(SAFETY_KEY).record(checker_folder)
-    params = dict(prompt=text, steps=steps, size=size, tiny_decoder=bool(taesd), safety_checker=safety_checker)
+    params = dict(prompt=text, steps=steps, size=size, tiny_decoder=bool(taesd), safety_checker=safety_checker,
+                  runtime=args["runtime"])
     if image is not None:
         params["strength"] = strength
     return ImageResult(engine="sd-turbo", seed=seed, params=params, device=device, seconds=time.perf_counter() - start,

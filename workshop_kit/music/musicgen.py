@@ -2,7 +2,13 @@
 
 The weights are for non-commercial use (CC-BY-NC 4.0): every result carries that licence in its provenance, and the
 booth shows it. They come from the offline pack or the local cache (see :mod:`workshop_kit.pretrained`), never from
-the network. The model is loaded once per (folder, device) and reused.
+the network. The model is loaded once per (folder, device, runtime) and reused, and warmed up as it loads (a few
+steps of a short piece), so the first piece takes no longer than the next ones.
+
+Nearly all of a piece's time is the decoder's steps (50 per second of audio, each reading every decoder weight
+for two rows: with and without the prompt). On a CPU, ``runtime="int8"`` stores the decoder's linear layers in
+8 bits (PyTorch's dynamic quantization: a quarter of the memory to read per step) and is what ``"auto"`` takes
+there; ``"torch"`` keeps every weight in fp32 (fp16 on a GPU). The provenance says which runtime ran.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import time
 
 import numpy as np
 
+from .. import runtime as runtimes
 from ..device import resolve_device
 from ..pretrained import get_spec, locate
 from ..registry import ENGINES
@@ -21,18 +28,42 @@ from ..validation import resolve_seed
 MODEL_KEY = "musicgen-small"
 ENGINE = ENGINES["musicgen"]
 MAX_SECONDS = ENGINE.option("seconds").high
+WARM_UP_STEPS = 4
+_OVERHEAD_GB = 0.7  # libraries and activations beyond the weights, measured on the real architecture
+
+
+def _quantize_decoder(model):
+    """The decoder's linear layers in int8 (weights per output channel; activations scaled per call)."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():  # torch.ao.quantization announces its move to torchao; it still works
+        warnings.simplefilter("ignore")
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+        model.decoder = quantize_dynamic(model.decoder, {torch.nn.Linear: per_channel_dynamic_qconfig},
+                                         dtype=torch.qint8, inplace=True)
+    return model
 
 
 @functools.lru_cache(maxsize=1)
-def load_model(folder: str, device: str):
-    """Load the MusicGen model and its processor from ``folder`` onto ``device`` (cached)."""
+def load_model(folder: str, device: str, runtime: str = "torch"):
+    """Load the MusicGen model and its processor from ``folder`` onto ``device`` (cached), warmed up."""
     import torch
     from transformers import AutoProcessor, MusicgenForConditionalGeneration
 
     dtype = torch.float16 if device.startswith("cuda") else torch.float32
     model = MusicgenForConditionalGeneration.from_pretrained(folder, dtype=dtype, local_files_only=True)
     processor = AutoProcessor.from_pretrained(folder, local_files_only=True)
-    return model.to(device).eval(), processor
+    model = model.to(device).eval()
+    if runtime == "int8":
+        model = _quantize_decoder(model)
+    with torch.random.fork_rng(devices=[torch.device(device)] if device.startswith("cuda") else []), \
+            torch.inference_mode():  # the first steps are slow (kernels chosen, weights paged in): not a visitor's
+        inputs = processor(text=["warm up"], padding=True, return_tensors="pt").to(device)
+        model.generate(**inputs, do_sample=True, guidance_scale=3.0, max_new_tokens=WARM_UP_STEPS)
+    return model, processor
 
 
 def _progress_processor(total: int, enabled: bool):
@@ -51,8 +82,36 @@ def _progress_processor(total: int, enabled: bool):
     return Progress()
 
 
+def memory_needed_gb(folder: str) -> float:
+    """Memory (GB) MusicGen from ``folder`` needs: its weights in fp32 while they load (the int8 decoder is made
+    layer by layer in place, then needs a quarter of that), and what the libraries and activations take."""
+    return runtimes.weights_gb(folder) + _OVERHEAD_GB
+
+
+def choose_runtime(requested: str, device: str, folder: str) -> runtimes.Choice:
+    """The runtime that runs MusicGen here: ``requested`` unless it cannot (then the reason, in one line)."""
+    if requested == "torch":
+        return runtimes.Choice("torch")
+    if device != "cpu":  # dynamic int8 kernels are the CPU's; a GPU runs fp16
+        why = f"int8 runs on the CPU; on {device} the model runs in fp16" if requested == "int8" else ""
+        return runtimes.Choice("torch", why)
+    need = memory_needed_gb(folder)
+    ok, free = runtimes.fits(need)
+    return runtimes.Choice("int8", "" if ok else f"MusicGen needs about {need:.1f} GB and {free:.1f} GB are free: "
+                                                 "it may swap (close other programs)")
+
+
+def estimate_seconds(device: str = "auto", *, fresh: bool = False, isolated: bool = False) -> float:
+    """Seconds one booth piece (the registry's case: 5 s of music, ``runtime="auto"``) takes here, measured once
+    on the real model and kept (:func:`workshop_kit.runtime.measure_seconds`); raises when the weights are not
+    here."""
+    options = runtimes.booth_options(ENGINE, device)
+    return float(runtimes.measure_seconds(ENGINE.name, options, fresh=fresh, isolated=isolated)["seconds"])
+
+
 def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, temperature: float = 1.0,
-             seed: int | None = None, device: str | None = "auto", model_path=None, progress: bool = True) -> AudioResult:
+             seed: int | None = None, device: str | None = "auto", runtime: str = "auto", model_path=None,
+             progress: bool = True) -> AudioResult:
     """Make music from a text prompt with MusicGen.
 
     Parameters
@@ -60,15 +119,18 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
     prompt : str
         A description, e.g. ``"gnawa trance, guembri bass and qraqeb, 110 bpm"``; 1 to 1000 characters.
     seconds : float
-        Length, 1 to 30 s (on a CPU expect several seconds of computing per second of music).
+        Length, 1 to 30 s (on a CPU expect about two seconds of computing per second of music).
     guidance_scale : float
         How closely to follow the prompt, 1 to 10.
     temperature : float
         Sampling temperature, above 0 and at most 2.
     seed : int or None
-        The same seed gives the same music on the same device; None draws one.
+        The same seed gives the same music on the same device and runtime; None draws one.
     device : str
         ``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``.
+    runtime : str
+        ``"auto"`` (int8 on a CPU, fp16 on a GPU), ``"torch"`` (fp32 weights, fp16 on a GPU) or
+        ``"int8"`` (the decoder's linear layers in 8 bits, CPU only).
     model_path : path, optional
         A folder to load from instead of the offline pack or cache.
     """
@@ -78,6 +140,7 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
     seed = resolve_seed(seed)
     device = resolve_device(device)
     folder = str(locate(MODEL_KEY, model_path=model_path))
+    choice = choose_runtime(args["runtime"], device, folder)
 
     import torch
     from transformers import LogitsProcessorList
@@ -85,7 +148,7 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
     start = time.perf_counter()
     # Loading and sampling both draw from torch's global generator: fork it, so the caller's stream is left alone.
     with torch.random.fork_rng(devices=[torch.device(device)] if device.startswith("cuda") else []):
-        model, processor = load_model(folder, device)
+        model, processor = load_model(folder, device, choice.name)
         frame_rate = model.config.audio_encoder.frame_rate
         steps = max(1, int(round(seconds * frame_rate)))
         inputs = processor(text=[text], padding=True, return_tensors="pt").to(device)
@@ -99,7 +162,12 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
     if peak > 0.99:  # keep the file free of clipping
         wave = wave * (0.99 / peak)
     rate = int(model.config.audio_encoder.sampling_rate)
+    record = get_spec(MODEL_KEY).record(folder)
+    record["runtime"] = {"name": choice.name, "version": torch.__version__,
+                         "weights": "int8 decoder" if choice.name == "int8" else str(model.dtype).replace("torch.", "")}
     return AudioResult(engine="musicgen", seed=seed,
-                       params=dict(prompt=text, seconds=seconds, guidance_scale=guidance_scale, temperature=temperature),
-                       device=device, seconds=time.perf_counter() - start, model=get_spec(MODEL_KEY).record(folder),
+                       params=dict(prompt=text, seconds=seconds, guidance_scale=guidance_scale, temperature=temperature,
+                                   runtime=args["runtime"]),
+                       device=device, seconds=time.perf_counter() - start, model=record,
+                       notes=[choice.why] if choice.why else [],
                        audio=np.ascontiguousarray(wave, dtype=np.float32), sample_rate=rate, score=None)

@@ -241,4 +241,6 @@ BOOTH: dict[str, dict[str, str]] = {
     "guard.body": {"fr": "Demande trop longue.", "en": "Request too long.", "ar": "الطلب طويل جدًا."},
     "guard.file": {"fr": "Ce fichier n'a pas été envoyé à ce stand.", "en": "This file was not sent to this booth.",
                    "ar": "لم يُرسل هذا الملف إلى هذا الجناح."},
+    'image.estimate': {"fr": 'environ {n} s par image', "en": 'about {n} s per picture', "ar": 'حوالي {n} ث لكل صورة'},
+    'music.estimate': {"fr": 'environ {n} s par morceau', "en": 'about {n} s per piece', "ar": 'حوالي {n} ث لكل مقطوعة'},
 }

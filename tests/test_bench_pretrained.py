@@ -1,0 +1,26 @@
+"""`workshop-kit bench --pretrained-shapes`: the real measurement code (workers in their own processes, runtimes
+alternated, fidelity, the README table), run here on the tiny random models so that it stays fast."""
+
+import pytest
+
+from workshop_kit import bench, tiny_models
+from workshop_kit.openvino_rt import available
+
+
+@pytest.mark.slow
+def test_the_pretrained_benchmark_measures_each_runtime_in_its_own_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_KIT_CACHE_DIR", str(tmp_path / "cache"))
+    models = {"sd-turbo": tiny_models.sd_turbo(tmp_path / "sd-turbo"), "taesd": tiny_models.taesd(tmp_path / "taesd"),
+              "musicgen-small": tiny_models.musicgen(tmp_path / "musicgen-small")}
+    report = bench.pretrained_shapes(runs=2, music_runs=1, sizes=(64,), music=(1.0,), models=models)
+    row = report["sd-turbo"]["64"]
+    assert row["torch"]["runs"] == 2 and row["torch"]["runtime"]["name"] == "torch"
+    assert row["torch"]["peak_rss_gb"] > 0.1  # a process of its own: its own peak memory
+    if available():
+        assert row["openvino"]["runtime"]["name"] == "openvino" and row["speed-up"] > 0
+        assert row["int8_vs_fp32"]["psnr_db"] > 25
+    music = report["musicgen"]["1"]
+    assert music["int8"]["runtime"]["name"] == "int8" and music["torch"]["rtf"] > 0
+    assert 0 <= report["musicgen"]["int8_vs_fp32_logits"]["same_top1"] <= 1
+    text = bench.pretrained_table(report)
+    assert "FastSD CPU" in text and "MusicGen-small" in text and "int8 against fp32" in text
