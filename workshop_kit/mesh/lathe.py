@@ -273,17 +273,16 @@ def _curve(points: np.ndarray) -> np.ndarray:
 def _section(points: np.ndarray, wall: float, floor: float, preset: str) -> np.ndarray:
     """The closed cross-section of a pot, from the axis at the base round to the axis at the floor.
 
-    Base, outside wall up to the rim, flat rim, inside wall down to the floor at height ``floor``, floor to the
-    axis. Raises ``ParameterError`` when the wall is too thick for the curve (the section would cross itself).
+    Base, outside wall up to the rim (its last wall thickness straight up), flat rim as wide as the wall, inside
+    wall down to the floor at height ``floor``, floor to the axis. Raises ``ParameterError`` when the wall is too thick for the curve (the section would cross itself).
     """
-    outer = _curve(points)
+    outer = _upright_rim(_curve(points), wall)
     top = outer[-1, 1]
     tangent = np.gradient(outer, axis=0)
     tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
     normal = np.column_stack([tangent[:, 1], -tangent[:, 0]])  # points away from the axis
-    inner = outer - wall * normal
-    # where the outside bends tighter than the wall is thick, the offset curve makes a small loop backwards:
-    # keep only the points that keep rising, which cuts the loop off at its crossing
+    inner = _cut_loops(outer - wall * normal)
+    # what is left of a loop that turns back without crossing itself: keep only the points that keep rising
     rising = inner[:, 1] > np.maximum.accumulate(np.concatenate([[-np.inf], inner[:-1, 1]]))
     inner = inner[rising]
     keep = (inner[:, 1] > floor) & (inner[:, 1] < top)
@@ -301,6 +300,21 @@ def _section(points: np.ndarray, wall: float, floor: float, preset: str) -> np.n
     return section
 
 
+def _upright_rim(outer: np.ndarray, lip: float) -> np.ndarray:
+    """The curve ``outer`` with its top ``lip`` millimetres going straight up, to a rim as wide as the wall.
+
+    A flat rim cut across a wall that leans out (a flared lip, a tagine's dish, the skirt of its lid) meets the
+    outside at a sharp angle: a knife edge, thinner than the wall, that a printer cannot make. Raising the last
+    stretch of the wall straight makes the rim square.
+    """
+    top = outer[-1, 1]
+    base = top - lip
+    below = outer[outer[:, 1] < base]
+    radius = float(np.interp(base, outer[:, 1], outer[:, 0]))
+    heights = np.linspace(base, top, _SAMPLES_PER_SPAN // 2 + 1)
+    return np.concatenate([below, np.column_stack([np.full_like(heights, radius), heights])])
+
+
 def _cross(line: np.ndarray, i: int, z: float) -> np.ndarray:
     """The point at height ``z`` on the segment from ``line[i]`` to ``line[i + 1]``."""
     a, b = line[i], line[i + 1]
@@ -308,23 +322,43 @@ def _cross(line: np.ndarray, i: int, z: float) -> np.ndarray:
     return np.array([a[0] + f * (b[0] - a[0]), z])
 
 
-def _self_intersects(poly: np.ndarray) -> bool:
-    """Whether two non-adjacent edges of the closed polygon ``poly`` cross."""
-    a = poly
-    b = np.roll(poly, -1, axis=0)
-    n = len(a)
-
+def _crossings(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` of the edges ``a[k] -> b[k]`` that cross each other (touching ends do not count)."""
     def orient(p, q, r):
         return (q[:, None, 0] - p[:, None, 0]) * (r[None, :, 1] - p[:, None, 1]) - \
                (q[:, None, 1] - p[:, None, 1]) * (r[None, :, 0] - p[:, None, 0])
 
     # o1[i, j], o2[i, j]: on which side of edge i the two ends of edge j lie
     o1, o2 = orient(a, b, a), orient(a, b, b)
-    o3, o4 = o1.T, o2.T
-    crosses = (o1 * o2 < 0) & (o3 * o4 < 0)
-    i, j = np.nonzero(np.triu(crosses, 1))
+    crosses = (o1 * o2 < 0) & (o1.T * o2.T < 0)
+    return np.nonzero(np.triu(crosses, 1))
+
+
+def _self_intersects(poly: np.ndarray) -> bool:
+    """Whether two non-adjacent edges of the closed polygon ``poly`` cross."""
+    n = len(poly)
+    i, j = _crossings(poly, np.roll(poly, -1, axis=0))
     near = (np.abs(i - j) <= 1) | (np.abs(i - j) >= n - 1)
     return bool(np.any(~near))
+
+
+def _cut_loops(line: np.ndarray) -> np.ndarray:
+    """The open polyline ``line`` with every loop it makes cut off where it crosses itself.
+
+    An inside wall drawn at a fixed distance from the outside crosses itself wherever the outside bends tighter
+    than the wall is thick (and below a straight rim): the part between the crossings lies inside the wall.
+    """
+    for _ in range(len(line)):
+        i, j = _crossings(line[:-1], line[1:])
+        far = j > i + 1
+        if not far.any():
+            break
+        i, j = int(i[far][0]), int(j[far][0])
+        p, r = line[i], line[i + 1] - line[i]
+        q, s = line[j], line[j + 1] - line[j]
+        t = ((q[0] - p[0]) * s[1] - (q[1] - p[1]) * s[0]) / (r[0] * s[1] - r[1] * s[0])
+        line = np.concatenate([line[: i + 1], [p + t * r], line[j + 1 :]])
+    return line
 
 
 def _revolve(section: np.ndarray, segments: int):
