@@ -1,8 +1,8 @@
 """Is this mesh ready for a 3D printer? A plain-words check, in French and English.
 
 :func:`report` looks at a mesh in millimetres and answers with a :class:`PrintabilityReport`: is it closed
-(watertight), are its faces wound the same way, do its normals point outwards, how big is it, how many separate parts
-it has, and how thin its thinnest wall is, then a verdict such as ``"prêt à imprimer"`` / ``"ready to print"`` or
+(watertight), are its faces wound the same way, do its normals point outwards, how big is it and does it fit the print
+bed (:data:`DEFAULT_BED_MM`), how many separate parts it has, and how thin its thinnest wall is, then a verdict such as ``"prêt à imprimer"`` / ``"ready to print"`` or
 what to fix first (``"paroi trop fine (0.6 mm < 1.2 mm)"``).
 
 How the thinnest wall is measured
@@ -39,14 +39,16 @@ import numpy as np
 from ..errors import ParameterError
 from ..validation import check_choice, check_float, check_int
 
-__all__ = ["PrintabilityReport", "report", "DEFAULT_MIN_WALL_MM", "DEFAULT_BED_MM", "WALL_PERCENTILE", "wall_thickness",
-           "first_hit_distances"]
+__all__ = ["PrintabilityReport", "report", "DEFAULT_MIN_WALL_MM", "DEFAULT_BED_MM", "WALL_PERCENTILE", "fits_bed",
+           "bed_scale", "wall_thickness", "first_hit_distances"]
 
 DEFAULT_MIN_WALL_MM = 1.2
 """Thinnest wall a hobby FDM printer with a 0.4 mm nozzle prints reliably (about three extrusion widths)."""
 
-DEFAULT_BED_MM = 250.0
-"""Largest size a common desktop printer takes; a bigger object gets a note (scale it down or cut it)."""
+DEFAULT_BED_MM = (250.0, 210.0, 250.0)
+"""The print volume the kit makes its objects for, in millimetres: a 250 × 210 mm bed (a common desktop printer's)
+and 250 mm of height, the largest size the booth offers. An object fits when it stands on the bed as it is made (z up),
+or turned a quarter turn, and is no taller (see :func:`fits_bed`); one that does not is a fault to fix."""
 
 WALL_PERCENTILE = 2.0
 """The wall estimate is this percentile of the thickness measured by the rays."""
@@ -83,12 +85,16 @@ class PrintabilityReport:
     min_wall_required_mm : float
         The threshold the wall was checked against.
     ready : bool
-        No fault found: the mesh can go to the slicer as it is. Notes (several parts, larger than the bed) do not
+        No fault found: the mesh can go to the slicer as it is, and it fits the bed. Notes (several parts) do not
         change it.
     issues : list of dict
         Faults to fix, each ``{"code", "en", "fr"}``, most serious first.
     notes : list of dict
         Advice that does not stop printing, each ``{"code", "en", "fr"}``.
+    bed_mm : tuple of float or None
+        The print volume (x, y, z) it was checked against; ``None`` when that check was skipped.
+    fits_bed : bool or None
+        Whether it fits that volume (:func:`fits_bed`); ``None`` when the check was skipped.
     """
 
     watertight: bool
@@ -104,6 +110,8 @@ class PrintabilityReport:
     ready: bool
     issues: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
+    bed_mm: tuple[float, float, float] | None = None
+    fits_bed: bool | None = None
 
     def verdict(self, lang: str = "fr") -> str:
         """The verdict in one line: ``"prêt à imprimer"`` or the faults joined by ``" ; "``, then any notes.
@@ -135,6 +143,7 @@ class PrintabilityReport:
         """A JSON-ready dictionary of every field, plus ``verdict_fr`` and ``verdict_en``."""
         data = asdict(self)
         data["bbox_mm"] = list(self.bbox_mm)
+        data["bed_mm"] = None if self.bed_mm is None else list(self.bed_mm)
         data["verdict_fr"] = self.verdict_fr
         data["verdict_en"] = self.verdict_en
         return data
@@ -150,6 +159,43 @@ def _mm(value: float) -> str:
     return f"{value:.1f}" if value >= 0.95 else f"{value:.2f}".rstrip("0")
 
 
+def _size(values) -> str:
+    return " × ".join(f"{v:.0f}" for v in values)
+
+
+def _bed(bed_mm) -> tuple[float, float, float]:
+    """A print volume as (x, y, z) millimetres: one number is a cube, three are the bed's sides and its height."""
+    values = (bed_mm,) * 3 if isinstance(bed_mm, (int, float, np.number)) else tuple(bed_mm)
+    if len(values) != 3:
+        raise ParameterError("bed_mm", bed_mm, "a number or (x, y, z) in millimetres")
+    return tuple(check_float("bed_mm", v, 1.0, 10_000.0) for v in values)  # type: ignore[return-value]
+
+
+def bed_scale(size_mm, bed_mm=DEFAULT_BED_MM) -> float:
+    """The largest factor, at most 1, by which an object of ``size_mm`` (x, y, z) fits the print volume ``bed_mm``.
+
+    The object stands on the bed as it is, or turned a quarter turn, whichever takes the larger factor.
+
+    >>> bed_scale((300, 100, 100)), bed_scale((100, 230, 100)), bed_scale((10, 10, 10))
+    (0.8333333333333334, 1.0, 1.0)
+    """
+    bed = _bed(bed_mm)
+    size = [max(float(v), 0.0) for v in size_mm]
+    (long, short), (bed_long, bed_short) = sorted(size[:2], reverse=True), sorted(bed[:2], reverse=True)
+    factors = [bed_long / long if long else np.inf, bed_short / short if short else np.inf,
+               bed[2] / size[2] if size[2] else np.inf, 1.0]
+    return float(min(factors))
+
+
+def fits_bed(size_mm, bed_mm=DEFAULT_BED_MM) -> bool:
+    """Whether an object of ``size_mm`` (x, y, z) fits the print volume ``bed_mm`` (to a hundredth of a millimetre).
+
+    >>> fits_bed((250, 210, 250)), fits_bed((210, 250, 100)), fits_bed((220, 220, 100))
+    (True, True, False)
+    """
+    return bed_scale(np.asarray(size_mm, dtype=np.float64) - 0.01, bed_mm) >= 1.0
+
+
 def report(mesh, *, min_wall_mm: float = DEFAULT_MIN_WALL_MM, bed_mm: float | None = DEFAULT_BED_MM,
            samples: int = _SAMPLES) -> PrintabilityReport:
     """Check a mesh in millimetres for 3D printing.
@@ -160,8 +206,10 @@ def report(mesh, *, min_wall_mm: float = DEFAULT_MIN_WALL_MM, bed_mm: float | No
         The object, in millimetres. It is not changed.
     min_wall_mm : float
         Thinnest wall the printer can make, from 0.1 to 50 mm; 1.2 mm suits FDM with a 0.4 mm nozzle, 0.6 mm resin.
-    bed_mm : float or None
-        Largest size the printer takes; a bigger object gets a note. ``None`` skips that check.
+    bed_mm : tuple of float, float or None
+        The printer's volume: its bed's sides and the height it prints, ``(x, y, z)`` in millimetres (default
+        :data:`DEFAULT_BED_MM`), or one number for a cube; an object that does not fit is a fault. ``None`` skips
+        that check.
     samples : int
         Rays cast to measure the walls, from 100 to 100 000. More rays, finer detail, more time.
 
@@ -181,7 +229,7 @@ def report(mesh, *, min_wall_mm: float = DEFAULT_MIN_WALL_MM, bed_mm: float | No
         raise ParameterError("mesh", type(mesh).__name__, "a trimesh.Trimesh (a MeshResult's .mesh)")
     min_wall_mm = check_float("min_wall_mm", min_wall_mm, 0.1, 50.0)
     if bed_mm is not None:
-        bed_mm = check_float("bed_mm", bed_mm, 1.0, 10_000.0)
+        bed_mm = _bed(bed_mm)
     samples = check_int("samples", samples, 100, 100_000)
 
     n_faces = int(len(mesh.faces))
@@ -238,11 +286,12 @@ def report(mesh, *, min_wall_mm: float = DEFAULT_MIN_WALL_MM, bed_mm: float | No
         notes.append({"code": "several_bodies",
                       "fr": f"{bodies} pièces séparées, à placer chacune à plat sur le plateau",
                       "en": f"{bodies} separate parts, each to lay flat on the bed"})
-    if bed_mm is not None and max(extents) > bed_mm:
-        notes.append({"code": "larger_than_bed",
-                      "fr": f"plus grand que le plateau ({_mm(max(extents))} mm > {_mm(bed_mm)} mm) : "
-                            "réduisez l'échelle",
-                      "en": f"larger than the bed ({_mm(max(extents))} mm > {_mm(bed_mm)} mm): scale it down"})
+    fits = None if bed_mm is None else fits_bed(extents, bed_mm)
+    if fits is False:
+        issues.append({"code": "larger_than_bed",
+                       "fr": f"plus grand que le plateau ({_size(extents)} mm pour {_size(bed_mm)} mm) : "
+                             "réduisez l'échelle",
+                       "en": f"larger than the bed ({_size(extents)} mm for {_size(bed_mm)} mm): scale it down"})
 
     return PrintabilityReport(
         watertight=watertight,
@@ -258,6 +307,8 @@ def report(mesh, *, min_wall_mm: float = DEFAULT_MIN_WALL_MM, bed_mm: float | No
         ready=not issues,
         issues=issues,
         notes=notes,
+        bed_mm=bed_mm,
+        fits_bed=fits,
     )
 
 
