@@ -351,6 +351,9 @@ SEED = Option("seed", "seed", None, "whole number 0..4294967295; the same seed g
 DEVICE = Option("device", "device", "auto", "where torch runs: auto (cuda, then mps, then cpu), cpu, cuda or mps")
 
 
+_FIT_BED = Option("fit_bed", "bool", False, "make the pot smaller, if need be, to fit a 250 × 210 mm print bed "
+                  "(250 mm high), as the booth does", booth=Booth(fixed=True))
+
 MODEL_PATH = Option("model_path", "path", None, "a folder holding the engine's model (default: the one shipped with "
                     "the kit, or the offline pack's)")
 
@@ -516,9 +519,10 @@ ENGINES: dict[str, Engine] = {
             (
                 Option("preset", "choice", "jar", "vessel", choices=_VESSELS, city="vessel",
                        booth=Booth(widget="radio")),
-                Option("height_mm", "float", None, "height in millimetres (default: the preset's own)", low=20,
-                       high=600, optional=True, alias="size_mm",
+                Option("height_mm", "float", None, "height in millimetres (default: the preset's own, which fits "
+                       "the print bed)", low=20, high=600, optional=True, alias="size_mm",
                        booth=Booth(field="size_mm", low=40, high=250, default=150, step=5)),
+                _FIT_BED,
                 Option("wall_mm", "float", None, "wall thickness in millimetres (default: in proportion)", low=1.0,
                        high=20.0, optional=True),
                 Option("segments", "int", 96, "facets around", low=16, high=512),

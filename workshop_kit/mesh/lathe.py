@@ -30,6 +30,7 @@ from ..palettes import PALETTES, get_palette
 from ..registry import ENGINES
 from ..results import MeshResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
+from .printability import DEFAULT_MIN_WALL_MM, bed_note, round_fit_height
 
 __all__ = ["PRESETS", "VesselPreset", "MIN_HEIGHT_MM", "MAX_HEIGHT_MM", "MIN_WALL_MM", "MAX_WALL_MM",
            "MIN_SEGMENTS", "MAX_SEGMENTS", "JITTER", "generate"]
@@ -48,9 +49,12 @@ _SAMPLES_PER_SPAN = 12  # points of the profile curve between two control points
 class VesselPreset:
     """A family of pots: its outside profile, default size and names.
 
-    ``profile`` holds control points ``(radius_mm, height_mm)`` from the foot (height 0) to the rim, at
-    ``height_mm``. A preset with a ``lid`` (a tagine) has its dish in ``profile`` and its lid in ``lid``, measured
-    from the top of the knob (height 0) down to the lid's rim; ``knob_mm`` is how deep the solid knob goes.
+    ``profile`` holds control points ``(radius_mm, height_mm)`` from the foot (height 0) to the rim, as drawn (at
+    :attr:`drawn_mm`); ``wall_mm`` is the wall at that size. A preset with a ``lid`` (a tagine) has its dish in
+    ``profile`` and its lid in ``lid``, measured from the top of the knob (height 0) down to the lid's rim;
+    ``knob_mm`` is how deep the solid knob goes. ``height_mm`` is the height a pot is made at by default: one at
+    which every pot of the family fits the print bed
+    (:data:`workshop_kit.mesh.printability.DEFAULT_BED_MM`).
     """
 
     name: str
@@ -62,8 +66,13 @@ class VesselPreset:
     lid: tuple[tuple[float, float], ...] | None = None
     knob_mm: float = 0.0
 
+    @property
+    def drawn_mm(self) -> float:
+        """The height the profile is drawn at: the rim's, plus the lid's for a tagine."""
+        return float(self.profile[-1][1] + (self.lid[-1][1] if self.lid else 0.0))
+
     def min_radius(self) -> float:
-        """The narrowest control radius around a hollow part, at the default height."""
+        """The narrowest control radius around a hollow part, as drawn."""
         radii = [r for r, _ in self.profile]
         if self.lid:
             radii += [r for r, z in self.lid if z >= self.knob_mm]
@@ -77,7 +86,7 @@ PRESETS: dict[str, VesselPreset] = {
             "tagine",
             {"fr": "Tajine", "en": "Tagine", "ar": "طاجين"},
             "A shallow glazed dish and its tall conical lid with a knob, as made in Safi and Fès.",
-            height_mm=260.0,
+            height_mm=150.0,
             wall_mm=6.0,
             profile=((100, 0), (122, 8), (146, 24), (158, 40), (162, 50)),
             lid=((13, 0), (19, 8), (11, 24), (22, 40), (50, 100), (94, 160), (132, 196), (156, 210)),
@@ -87,7 +96,7 @@ PRESETS: dict[str, VesselPreset] = {
             "jar",
             {"fr": "Jarre", "en": "Jar", "ar": "خابية"},
             "A round-bellied storage jar (khabia) with a narrow neck and a small flared lip.",
-            height_mm=300.0,
+            height_mm=220.0,
             wall_mm=6.0,
             profile=((58, 0), (76, 22), (112, 85), (126, 150), (114, 212), (78, 254), (56, 274), (54, 290), (64, 300)),
         ),
@@ -95,7 +104,7 @@ PRESETS: dict[str, VesselPreset] = {
             "vase",
             {"fr": "Vase", "en": "Vase", "ar": "مزهرية"},
             "A tall vase: a low belly, a long slender neck and an open trumpet mouth.",
-            height_mm=280.0,
+            height_mm=240.0,
             wall_mm=4.0,
             profile=((42, 0), (58, 22), (84, 75), (78, 125), (46, 180), (32, 220), (34, 250), (52, 280)),
         ),
@@ -103,7 +112,7 @@ PRESETS: dict[str, VesselPreset] = {
             "bowl",
             {"fr": "Bol", "en": "Bowl", "ar": "زلافة"},
             "A wide open bowl (zlafa) on a small foot, for harira or olives.",
-            height_mm=90.0,
+            height_mm=70.0,
             wall_mm=5.0,
             profile=((38, 0), (46, 6), (72, 22), (98, 50), (114, 78), (120, 90)),
         ),
@@ -115,6 +124,7 @@ def generate(
     *,
     preset: str = "jar",
     height_mm: float | None = None,
+    fit_bed: bool = False,
     wall_mm: float | None = None,
     segments: int = 96,
     palette: str | None = None,
@@ -130,11 +140,17 @@ def generate(
     preset : str
         ``"tagine"``, ``"jar"``, ``"vase"`` or ``"bowl"``; see :data:`PRESETS`.
     height_mm : float or None
-        Overall height from 20 to 600 mm (a tagine's includes its lid); ``None`` keeps the preset's own. The whole
-        profile scales with it.
+        Overall height from 20 to 600 mm (a tagine's includes its lid); the whole profile scales with it. ``None``
+        takes the preset's own, at which the pot fits the print bed.
+    fit_bed : bool
+        Make the pot smaller, if need be, so that it fits the print bed
+        (:data:`~workshop_kit.mesh.printability.DEFAULT_BED_MM`: 250 × 210 mm, 250 mm high), as the booth does: a
+        bowl 150 mm high would be 420 mm wide. ``result.notes`` then says the height made. Without it a height
+        given is made as it is (the printability report says if it does not fit).
     wall_mm : float or None
         Wall thickness from 1 to 20 mm, and less than the pot's narrowest radius; ``None`` picks one in proportion
-        to the pot's size (the preset's wall at its default height).
+        to the pot's size (the preset's wall at its drawn size), at least the 1.2 mm an FDM printer needs
+        (:data:`~workshop_kit.mesh.printability.DEFAULT_MIN_WALL_MM`) where the pot is wide enough.
     segments : int
         Facets around the axis, from 16 to 512.
     palette : str or None
@@ -168,29 +184,35 @@ def generate(
     True
     """
     args = ENGINE.check(locals())
-    preset, height_mm, wall_mm = args["preset"], args["height_mm"], args["wall_mm"]
+    preset, height_mm, fit_bed, wall_mm = args["preset"], args["height_mm"], args["fit_bed"], args["wall_mm"]
     segments, palette, band_motif, band_depth_mm = (args["segments"], args["palette"], args["band_motif"],
                                                     args["band_depth_mm"])
     spec = PRESETS[preset]
-    shortest = max(MIN_HEIGHT_MM, math.ceil(2 * MIN_WALL_MM * spec.height_mm / (spec.min_radius() * (1 - JITTER))))
-    if height_mm is None:
-        height_mm = spec.height_mm
-    height_mm = check_float("height_mm", height_mm, shortest, MAX_HEIGHT_MM)
-    scale = height_mm / spec.height_mm
+    shortest = max(MIN_HEIGHT_MM, math.ceil(2 * MIN_WALL_MM * spec.drawn_mm / (spec.min_radius() * (1 - JITTER))))
+    asked = spec.height_mm if height_mm is None else check_float("height_mm", height_mm, shortest, MAX_HEIGHT_MM)
+    seed = resolve_seed(seed)
+    device = no_torch_device(device)
+    # the shape as drawn, nudged by the seed (the nudges scale with it)
+    rng = np.random.default_rng(seed)
+    drawn = _jitter(np.array(spec.profile, dtype=np.float64), rng)
+    drawn_lid = None if spec.lid is None else _jitter(np.array(spec.lid, dtype=np.float64), rng)
+    height_mm = asked
+    if fit_bed or args["height_mm"] is None:
+        widest = max(float(np.max(_curve(points)[:, 0])) for points in (drawn, drawn_lid) if points is not None)
+        band = band_depth_mm if band_motif is not None else 0.0
+        height_mm = min(asked, math.floor(10 * round_fit_height(widest / spec.drawn_mm, extra_radius_mm=band)) / 10)
+    scale = height_mm / spec.drawn_mm
     thickest = min(MAX_WALL_MM, spec.min_radius() * scale * (1 - JITTER))
     if wall_mm is None:
-        wall_mm = min(max(spec.wall_mm * min(max(scale, 0.3), 1.5), MIN_WALL_MM), thickest / 2)
+        wall_mm = min(max(spec.wall_mm * min(max(scale, 0.3), 1.5), DEFAULT_MIN_WALL_MM), thickest / 2)
     elif wall_mm >= thickest:
         raise ParameterError("wall_mm", wall_mm, f"a number from {MIN_WALL_MM:g} to less than {thickest:.2f}",
                              reason=f"thicker than the narrowest radius of this {preset} ({thickest:.2f} mm)")
-    seed = resolve_seed(seed)
-    device = no_torch_device(device)
 
     import trimesh
 
     start = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    profile = _jitter(np.array(spec.profile, dtype=np.float64) * scale, rng)
+    profile = drawn * scale
     bodies = []
     if band_motif is None:
         body = _body(profile, wall_mm, wall_mm, segments, preset)
@@ -203,7 +225,7 @@ def generate(
     if spec.lid is None:
         bodies.append(body)
     else:
-        lid = _jitter(np.array(spec.lid, dtype=np.float64) * scale, rng)
+        lid = drawn_lid * scale
         lid[-1, 0] = profile[-1, 0] - 0.5 * wall_mm  # the lid rests on the middle of the dish's rim
         dish_height = profile[-1, 1]
         lid_height = lid[-1, 1]
@@ -224,7 +246,10 @@ def generate(
               "segments": segments, "palette": palette}
     if band_motif is not None:
         params.update(band_motif=band_motif, band_depth_mm=band_depth_mm)
-    return MeshResult(engine="lathe", seed=seed, params=params, device=device, seconds=seconds, mesh=mesh)
+    result = MeshResult(engine="lathe", seed=seed, params=params, device=device, seconds=seconds, mesh=mesh)
+    if height_mm < asked:
+        result.notes.append(bed_note(height_mm, asked))
+    return result
 
 
 def vessel(points_mm: np.ndarray, *, wall_mm: float, segments: int, palette: str | None = None,

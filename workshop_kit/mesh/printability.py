@@ -40,7 +40,7 @@ from ..errors import ParameterError
 from ..validation import check_choice, check_float, check_int
 
 __all__ = ["PrintabilityReport", "report", "DEFAULT_MIN_WALL_MM", "DEFAULT_BED_MM", "WALL_PERCENTILE", "fits_bed",
-           "bed_scale", "wall_thickness", "first_hit_distances"]
+           "bed_scale", "round_fit_height", "bed_note", "wall_thickness", "first_hit_distances"]
 
 DEFAULT_MIN_WALL_MM = 1.2
 """Thinnest wall a hobby FDM printer with a 0.4 mm nozzle prints reliably (about three extrusion widths)."""
@@ -185,6 +185,26 @@ def bed_scale(size_mm, bed_mm=DEFAULT_BED_MM) -> float:
     factors = [bed_long / long if long else np.inf, bed_short / short if short else np.inf,
                bed[2] / size[2] if size[2] else np.inf, 1.0]
     return float(min(factors))
+
+
+def round_fit_height(radius_per_mm: float, *, extra_radius_mm: float = 0.0, bed_mm=DEFAULT_BED_MM) -> float:
+    """The tallest a round object standing on its axis may be and still fit ``bed_mm``.
+
+    Its widest radius is ``radius_per_mm`` times its height, plus ``extra_radius_mm`` that does not scale (a band
+    standing out of a pot). A round footprint fits when its diameter fits the bed's shorter side.
+
+    >>> round_fit_height(0.5), round_fit_height(1.0), round_fit_height(1.0, extra_radius_mm=5)
+    (210.0, 105.0, 100.0)
+    """
+    x, y, z = _bed(bed_mm)
+    return float(min(z, (min(x, y) / 2 - extra_radius_mm) / radius_per_mm))
+
+
+def bed_note(made_mm: float, asked_mm: float, bed_mm=DEFAULT_BED_MM) -> str:
+    """What a result's ``notes`` say when an object was made smaller than asked, to fit the bed."""
+    x, y, z = _bed(bed_mm)
+    return (f"made {made_mm:.0f} mm high instead of {asked_mm:.0f} mm, to fit the {x:.0f} × {y:.0f} mm print bed "
+            f"({z:.0f} mm high)")
 
 
 def fits_bed(size_mm, bed_mm=DEFAULT_BED_MM) -> bool:

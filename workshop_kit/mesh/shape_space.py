@@ -93,7 +93,7 @@ def _outlines() -> dict[str, tuple[tuple[float, float], ...]]:
     for name, spec in PRESETS.items():
         points = list(spec.profile)
         if spec.lid is not None:
-            top, rim = spec.height_mm, points[-1][1]
+            top, rim = spec.drawn_mm, points[-1][1]
             points += [(r, top - z) for r, z in reversed(spec.lid) if top - z > rim + 1e-9]
         out[name] = tuple((float(r), float(z)) for r, z in points)
     return out
