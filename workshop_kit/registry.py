@@ -609,8 +609,11 @@ ENGINES: dict[str, Engine] = {
                        booth=Booth(field="preset_b", default="vase", widget="radio")),
                 Option("mix", "float", 0.5, "0 = a, 1 = b", low=0.0, high=1.0, booth=Booth(step=0.05)),
                 Option("spread", "float", 1.0, "for a drawn shape: how far from the usual ones", low=0.0, high=3.0),
-                Option("height_mm", "float", 200.0, "height in millimetres", low=20, high=600, alias="size_mm",
-                       booth=Booth(field="size_mm", low=40, high=250, default=150, step=5)),
+                Option("height_mm", "float", None, "height in millimetres (default: 200, or less where the pot "
+                       "would not fit the print bed)", low=20, high=600, optional=True, alias="size_mm",
+                       # below 60 mm a blend with the tagine has too narrow a knob for a 1.2 mm wall
+                       booth=Booth(field="size_mm", low=60, high=250, default=150, step=5)),
+                _FIT_BED,
                 Option("wall_mm", "float", None, "wall thickness in millimetres (default: in proportion)", low=1.0,
                        high=20.0, optional=True),
                 Option("segments", "int", 96, "facets around", low=16, high=512),
