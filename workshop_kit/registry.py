@@ -351,6 +351,7 @@ SEED = Option("seed", "seed", None, "whole number 0..4294967295; the same seed g
 DEVICE = Option("device", "device", "auto", "where torch runs: auto (cuda, then mps, then cpu), cpu, cuda or mps")
 
 
+_BED_SHORT_SIDE_MM = 210  # a square plate or tile fits the 250 × 210 mm print bed up to this side (printability)
 _FIT_BED = Option("fit_bed", "bool", False, "make the pot smaller, if need be, to fit a 250 × 210 mm print bed "
                   "(250 mm high), as the booth does", booth=Booth(fixed=True))
 
@@ -568,7 +569,7 @@ ENGINES: dict[str, Engine] = {
                 Option("motif", "choice", None, "motif family to carve (default zellige8)", choices=_FAMILIES,
                        optional=True, city="motif", booth=Booth()),
                 Option("width_mm", "float", 150.0, "plate width in millimetres", low=20, high=600, alias="size_mm",
-                       booth=Booth(field="size_mm", low=40, high=250, default=150, step=5)),
+                       booth=Booth(field="size_mm", low=40, high=_BED_SHORT_SIDE_MM, default=150, step=5)),
                 Option("depth_mm", "float", 6.0, "carving depth in millimetres", low=0.2, high=50.0),
                 Option("base_mm", "float", 3.0, "solid base under the carving, in millimetres", low=0.8, high=50.0),
                 Option("frame_mm", "float", 8.0, "width of the raised frame in millimetres (at most a quarter of the "
@@ -590,7 +591,7 @@ ENGINES: dict[str, Engine] = {
                        booth=Booth()),
                 _palette("fes", "glaze colours (its lightest is the grout)", label="glaze"),
                 Option("tile_mm", "float", 100.0, "tile side in millimetres", low=30, high=300, alias="size_mm",
-                       booth=Booth(field="size_mm", low=40, high=250, default=150, step=5)),
+                       booth=Booth(field="size_mm", low=40, high=_BED_SHORT_SIDE_MM, default=150, step=5)),
                 Option("thickness_mm", "float", 6.0, "tile thickness in millimetres", low=1.5, high=30.0),
                 Option("gap_mm", "float", 0.6, "joint between pieces in millimetres", low=0.2, high=3.0),
                 Option("resolution", "int", 512, "pixels of the motif drawing along a side", low=256, high=1024),
