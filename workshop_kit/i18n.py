@@ -205,6 +205,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Something went wrong. Try again, or change the seed.",
         "ar": "حدث خطأ. أعد المحاولة أو غيّر البذرة.",
     },
+    "error.melody_no_note": {
+        "fr": "Le modèle de mélodies n'a écrit aucune note, même en reprenant plusieurs fois. Changez de graine ou "
+              "de température, ou donnez-lui un motif à continuer.",
+        "en": "The melody model wrote no note, even after trying again several times. Change the seed or the "
+              "temperature, or give it a motif to continue.",
+        "ar": "لم يكتب نموذج الألحان أي نغمة حتى بعد إعادة المحاولة عدة مرات. غيّر البذرة أو درجة الحرارة، أو أعطه "
+              "لحنًا ليكمله.",
+    },
 }
 
 
