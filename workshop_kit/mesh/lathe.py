@@ -30,6 +30,7 @@ from ..palettes import PALETTES, get_palette
 from ..registry import ENGINES
 from ..results import MeshResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
+from . import reclaim
 from .printability import DEFAULT_MIN_WALL_MM, bed_note, round_fit_height
 
 __all__ = ["PRESETS", "VesselPreset", "MIN_HEIGHT_MM", "MAX_HEIGHT_MM", "MIN_WALL_MM", "MAX_WALL_MM",
@@ -246,6 +247,7 @@ def generate(
               "segments": segments, "palette": palette}
     if band_motif is not None:
         params.update(band_motif=band_motif, band_depth_mm=band_depth_mm)
+    reclaim.made(mesh)
     result = MeshResult(engine="lathe", seed=seed, params=params, device=device, seconds=seconds, mesh=mesh)
     if height_mm < asked:
         result.notes.append(bed_note(height_mm, asked))

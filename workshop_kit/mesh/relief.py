@@ -31,6 +31,7 @@ from ..palettes import PALETTES, get_palette
 from ..registry import ENGINES
 from ..results import MeshResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
+from . import reclaim
 
 __all__ = ["generate", "motif_period", "line_distance", "MIN_WIDTH_MM", "MAX_WIDTH_MM", "MIN_RESOLUTION",
            "MAX_RESOLUTION", "MAX_SMOOTH"]
@@ -152,6 +153,7 @@ def generate(
     params = {"image": None if image is None else _describe(image), "motif": motif, "width_mm": width_mm,
               "depth_mm": depth_mm, "base_mm": base_mm, "frame_mm": frame_mm, "resolution": resolution,
               "invert": bool(invert), "smooth": smooth, "grid": [nx, ny]}
+    reclaim.made(mesh)
     return MeshResult(engine="relief", seed=seed, params=params, device=device, seconds=seconds, mesh=mesh)
 
 

@@ -44,6 +44,7 @@ from ..palettes import PALETTES
 from ..registry import ENGINES
 from ..results import MeshResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
+from . import reclaim
 from .lathe import PRESETS
 from .printability import DEFAULT_MIN_WALL_MM, bed_note, round_fit_height
 
@@ -521,6 +522,7 @@ def vessel_from_profile(profile, *, height_mm: float = 200.0, wall_mm: float | N
             wall_mm = max(MIN_WALL_MM, 0.7 * wall_mm)  # a tight curve: a thinner wall follows it
     params = {"height_mm": round(height_mm, 4), "wall_mm": round(wall_mm, 4), "segments": segments,
               "palette": palette, "profile": [round(float(r), 5) for r in prof]}
+    reclaim.made(mesh)
     return MeshResult(engine="shape-space", seed=seed, params=params, device="cpu",
                       seconds=time.perf_counter() - start, mesh=mesh)
 
