@@ -27,7 +27,7 @@ LANG_UI ?= fr
 BOOTH_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test bench gpu-check doctor notebooks pack clean browser
+.PHONY: setup demo test soak bench gpu-check doctor notebooks pack clean browser
 
 setup: $(STAMP)
 
@@ -66,6 +66,10 @@ test: $(STAMP) browser
 	WORKSHOP_KIT_REQUIRE_BROWSER=$$(command -v chromium >/dev/null 2>&1 && echo 1 || echo 0) \
 	WORKSHOP_KIT_REQUIRE_CLASSROOM=$$(test -f $(HUB_PROXY) && echo 1 || echo 0) \
 	  $(PY) -m pytest $(PYTEST_ARGS)
+
+# Minutes of each engine made and saved again and again, memory traced: the leak checks too long for `make test`.
+soak: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -m soak tests/test_memory.py $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/workshop-kit bench --out bench/results.json

@@ -263,3 +263,69 @@ def test_engine_bad_input(kw, named):
 
     with pytest.raises(ParameterError, match=named):
         wk.music.generate(engine="melody-model", **kw)
+
+
+# --------------------------------------------------------------------------- a melody with no note in it
+SILENT_SEED = 2930035341  # the model writes a rest and ends the tune: "<s> M:4/4 R D:3/2 </s>"
+
+
+def test_a_seed_whose_tune_ends_before_any_note_still_gives_a_piece():
+    import workshop_kit as wk
+
+    silent = mm.sample(seed=SILENT_SEED, n_tokens=56, meter="4/4", device="cpu")
+    assert not silent.timeline()  # the model's own first answer for this seed has no note
+    a = wk.music.generate(engine="melody-model", bars=2, seed=SILENT_SEED)
+    b = wk.music.generate(engine="melody-model", bars=2, seed=SILENT_SEED)
+    assert a.seed == SILENT_SEED and np.array_equal(a.audio, b.audio)  # the same seed gives the same piece
+    assert a.params["melody_seed"] == mm.attempt_seed(SILENT_SEED, 1) != SILENT_SEED
+    assert any(n.track == "lead" for n in a.score.notes)
+    assert a.notes and str(SILENT_SEED) in a.notes[0]
+    ordinary = wk.music.generate(engine="melody-model", bars=1, seed=1)
+    assert ordinary.params["melody_seed"] == 1 and ordinary.notes == []  # other seeds give the pieces they gave
+
+
+def test_hundreds_of_seeds_all_give_a_melody_with_notes():
+    from workshop_kit.music.theory import SCALES
+
+    place = dict(scale=SCALES["hijaz"].steps, tonic=62)
+    silent = (SILENT_SEED, 3843581013, 827169184)  # about one seed in two hundred ends its first tune at once
+    seeds = (*silent, *np.random.default_rng(1).integers(0, 2**32, 250).tolist())
+    for seed in seeds:  # short tunes in 12/8, the default rhythm's meter
+        melody, line, said = mm._melody_with_notes(seed, place=place, n_tokens=40, meter="12/8", scale="major",
+                                                   tonic="D", device="cpu")
+        assert line, seed
+        assert melody.seed in {mm.attempt_seed(seed, k) for k in range(mm.ATTEMPTS)}
+        assert bool(said) == (melody.seed != seed) == (seed in silent), seed
+    assert len({mm.attempt_seed(7, k) for k in range(mm.ATTEMPTS)}) == mm.ATTEMPTS
+    assert all(0 <= mm.attempt_seed(SILENT_SEED, k) < 2**32 for k in range(mm.ATTEMPTS))
+
+
+def test_a_model_that_never_writes_a_note_falls_back_then_says_so_in_three_languages(monkeypatch):
+    import workshop_kit as wk
+    from workshop_kit.errors import WorkshopKitError
+
+    real = mm.sample
+    calls = []
+
+    def ends_at_once(*, seed, stop_at_eos=True, **options):
+        calls.append((seed, stop_at_eos))
+        if stop_at_eos:
+            words = [tok.BOS, "M:4/4", "R", "D:3/2", tok.EOS]
+            return mm.Melody(words, tok.decode(words), "4/4", seed, 2, 0.0, {"stop_at_eos": True})
+        return real(seed=seed, stop_at_eos=stop_at_eos, **options)
+
+    monkeypatch.setattr(mm, "sample", ends_at_once)
+    result = wk.music.generate(engine="melody-model", bars=1, seed=3)
+    assert len(calls) == mm.ATTEMPTS + 1 and calls[-1] == (3, False)  # written to its full length at last
+    assert result.params["melody_to_the_end"] and "full length" in result.notes[0]
+
+    def never(*, seed, stop_at_eos=True, **options):
+        words = [tok.BOS, "M:4/4", "R", "D:3/2", tok.EOS]
+        return mm.Melody(words, tok.decode(words), "4/4", seed, 2, 0.0, {"stop_at_eos": stop_at_eos})
+
+    monkeypatch.setattr(mm, "sample", never)
+    with pytest.raises(WorkshopKitError) as info:
+        wk.music.generate(engine="melody-model", bars=1, seed=3)
+    assert not isinstance(info.value, RuntimeError)
+    assert "wrote no note" in info.value.message("en") and "aucune note" in info.value.message("fr")
+    assert info.value.message("ar") != info.value.message("en")

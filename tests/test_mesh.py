@@ -44,7 +44,7 @@ def test_every_preset_is_a_closed_solid_of_the_asked_height(preset, seed):
     assert high[2] == pytest.approx(spec.height_mm, abs=1e-6)
     # centred on the axis, as wide as its widest control radius allows
     assert np.allclose((low[:2] + high[:2]) / 2, 0, atol=0.05 * high[0])
-    widest = max(r for r, _ in spec.profile + (spec.lid or ()))
+    widest = max(r for r, _ in spec.profile + (spec.lid or ())) * spec.height_mm / spec.drawn_mm
     assert widest * (1 - 2 * lathe.JITTER) < high[0] <= widest * (1 + 2 * lathe.JITTER)
     # a real wall: the pot holds far less clay than its outer volume
     assert m.volume < 0.6 * m.convex_hull.volume
@@ -59,7 +59,7 @@ def test_tagine_is_a_dish_and_a_lid():
     dish, lid = bodies
     assert dish.bounds[0][2] == pytest.approx(0, abs=1e-9)
     assert lid.bounds[0][2] == pytest.approx(dish.bounds[1][2])  # the lid rests on the dish's rim
-    assert lid.bounds[1][2] == pytest.approx(260)
+    assert lid.bounds[1][2] == pytest.approx(lathe.PRESETS["tagine"].height_mm)
 
 
 @pytest.mark.parametrize("height", [20, 45.5, 600])
@@ -69,6 +69,46 @@ def test_height_scales_the_pot(height):
     assert result.mesh.extents[2] == pytest.approx(height)
     assert result.params["height_mm"] == height
     assert lathe.MIN_WALL_MM <= result.params["wall_mm"] <= lathe.MAX_WALL_MM
+
+
+def test_default_heights_fit_the_bed_and_fit_bed_makes_a_pot_fit():
+    from workshop_kit.mesh.printability import DEFAULT_BED_MM, fits_bed
+
+    for name, spec in lathe.PRESETS.items():  # the widest a seed can make each pot, at its own height
+        widest = max(r for r, _ in spec.profile + (spec.lid or ())) * (1 + lathe.JITTER)
+        assert 2 * widest * spec.height_mm / spec.drawn_mm <= min(DEFAULT_BED_MM[:2]), name
+        assert spec.height_mm <= DEFAULT_BED_MM[2], name
+    asked = pot(preset="bowl", height_mm=150, seed=3)  # made as asked: 420 mm wide, and the check says so
+    assert asked.mesh.extents[2] == pytest.approx(150) and asked.notes == []
+    assert not asked.printability.ready and "larger than the bed" in asked.printability.verdict("en")
+    fitted = pot(preset="bowl", height_mm=150, fit_bed=True, seed=3)
+    assert fits_bed(fitted.mesh.extents) and fitted.mesh.extents[2] < 150
+    assert fitted.params["height_mm"] == pytest.approx(fitted.mesh.extents[2])
+    assert fitted.notes == [f"made {fitted.params['height_mm']:.0f} mm high instead of 150 mm, to fit the "
+                            "250 × 210 mm print bed (250 mm high)"]
+    assert max(fitted.mesh.extents[:2]) > 0.97 * min(DEFAULT_BED_MM[:2])  # as large as fits, not smaller
+    small = pot(preset="bowl", height_mm=50, fit_bed=True, seed=3)  # a pot that fits is left as asked
+    assert small.params["height_mm"] == 50 and small.notes == []
+    banded = pot(preset="bowl", band_motif="zellige8", band_depth_mm=10, seed=0)  # the band stands out too
+    assert fits_bed(banded.mesh.extents) and banded.params["height_mm"] < lathe.PRESETS["bowl"].height_mm
+
+
+def test_default_wall_is_thick_enough_for_a_printer_on_small_pots():
+    from workshop_kit.mesh.printability import DEFAULT_MIN_WALL_MM
+
+    for preset in lathe.PRESETS:
+        assert pot(preset=preset, height_mm=40).params["wall_mm"] >= DEFAULT_MIN_WALL_MM, preset
+    assert pot(preset="vase", height_mm=40, wall_mm=1).params["wall_mm"] == 1  # a resin printer's wall, if asked
+
+
+def test_rims_are_as_wide_as_the_wall_and_walls_keep_their_thickness():
+    from workshop_kit.mesh.printability import wall_thickness
+
+    for preset, height in (("tagine", 150), ("tagine", 40), ("bowl", 40), ("jar", 250)):
+        for seed in (0, 2):
+            result = pot(preset=preset, height_mm=height, seed=seed, segments=64)
+            for body in result.mesh.split(only_watertight=False):  # a tagine's dish and lid, each on its own
+                assert wall_thickness(body) >= result.params["wall_mm"] - 0.05, (preset, height, seed)
 
 
 def test_wall_thickness_is_respected():
@@ -222,7 +262,7 @@ def test_viewer_takes_any_trimesh_and_caps_huge_ones():
 
 def test_default_vessel_is_quick():
     result = lathe.generate(seed=0)
-    assert result.params == {"preset": "jar", "height_mm": 300.0, "wall_mm": 6.0, "segments": 96, "palette": None}
+    assert result.params == {"preset": "jar", "height_mm": 220.0, "wall_mm": 4.4, "segments": 96, "palette": None}
     assert result.seconds < 2.0  # about 0.02 s on a laptop; generous for slow test machines
 
 

@@ -8,7 +8,8 @@ import pytest
 import trimesh
 
 from workshop_kit.errors import ParameterError
-from workshop_kit.mesh.printability import DEFAULT_MIN_WALL_MM, PrintabilityReport, report
+from workshop_kit.mesh.printability import (DEFAULT_BED_MM, DEFAULT_MIN_WALL_MM, PrintabilityReport, bed_scale,
+                                            fits_bed, report)
 
 
 def _annulus(wall: float, *, radius: float = 20.0, height: float = 40.0) -> trimesh.Trimesh:
@@ -73,7 +74,7 @@ def test_inverted_normals_are_detected():
     assert "normales inversées" in r.verdict_fr and "inwards" in r.verdict_en
 
 
-def test_several_bodies_and_big_objects_get_notes_not_faults():
+def test_several_bodies_get_a_note_not_a_fault():
     a = trimesh.creation.box((10, 10, 10))
     b = trimesh.creation.box((10, 10, 10))
     b.apply_translation((30, 0, 0))
@@ -81,9 +82,42 @@ def test_several_bodies_and_big_objects_get_notes_not_faults():
     assert r.bodies == 2 and r.ready
     assert [n["code"] for n in r.notes] == ["several_bodies"]
     assert r.verdict("en").startswith("ready to print — note: 2 separate parts")
+
+
+def test_the_bed_is_250_by_210_and_250_high():
+    assert DEFAULT_BED_MM == (250.0, 210.0, 250.0)
+    assert fits_bed((250, 210, 250)) and fits_bed((210, 250, 250))  # turned a quarter turn on the bed
+    assert not fits_bed((220, 220, 100))  # a 220 mm square does not go on a 210 mm wide bed
+    assert not fits_bed((100, 100, 251))
+    assert bed_scale((500, 100, 100)) == pytest.approx(0.5)
+    assert bed_scale((300, 300, 100)) == pytest.approx(0.7)  # 210 / 300
+    assert bed_scale((100, 100, 500)) == pytest.approx(0.5)
+    assert bed_scale((10, 10, 10)) == 1.0
+    assert fits_bed((300, 10, 10), bed_mm=300) and not fits_bed((300, 10, 10), bed_mm=(250, 250, 250))
+    with pytest.raises(ParameterError):
+        fits_bed((1, 1, 1), bed_mm=(250, 210))
+
+
+def test_larger_than_the_bed_is_a_fault_so_never_ready():
     big = report(trimesh.creation.box((300, 10, 10)))
-    assert big.ready and [n["code"] for n in big.notes] == ["larger_than_bed"]
-    assert report(trimesh.creation.box((300, 10, 10)), bed_mm=None).notes == []
+    assert not big.ready and big.fits_bed is False and big.bed_mm == DEFAULT_BED_MM
+    assert [i["code"] for i in big.issues] == ["larger_than_bed"]
+    assert big.verdict("en") == "to fix: larger than the bed (300 × 10 × 10 mm for 250 × 210 × 250 mm): scale it down"
+    assert big.verdict("fr").startswith("à corriger : plus grand que le plateau (300 × 10 × 10 mm")
+    wide = report(trimesh.creation.box((220, 220, 20)))  # under 250 mm every way, but wider than the bed
+    assert not wide.ready and "larger than the bed" in wide.verdict("en")
+    turned = report(trimesh.creation.box((200, 240, 20)))
+    assert turned.ready and turned.fits_bed
+    unchecked = report(trimesh.creation.box((300, 10, 10)), bed_mm=None)
+    assert unchecked.ready and unchecked.fits_bed is None and unchecked.bed_mm is None
+    assert report(trimesh.creation.box((300, 10, 10)), bed_mm=(320, 300, 300)).ready
+    for r in (big, wide, turned, unchecked, report(_annulus(0.5))):
+        for lang in ("en", "fr"):
+            said = r.verdict(lang)
+            ready_words = "ready to print" if lang == "en" else "prêt à imprimer"
+            bed_words = "larger than the bed" if lang == "en" else "plus grand que le plateau"
+            assert not (ready_words in said and bed_words in said), said
+            assert said.startswith(ready_words) == r.ready
 
 
 def test_to_dict_is_json_ready():
@@ -92,7 +126,9 @@ def test_to_dict_is_json_ready():
     assert "paroi trop fine" in text
     assert data["bbox_mm"] == pytest.approx([40.0, 40.0, 40.0], rel=1e-3)
     assert set(data) >= {"watertight", "winding_consistent", "outward_normals", "volume_cm3", "bbox_mm", "bodies",
-                         "min_wall_mm", "ready", "issues", "verdict_fr", "verdict_en", "verdict_ar"}
+                         "min_wall_mm", "ready", "issues", "verdict_fr", "verdict_en", "verdict_ar", "bed_mm",
+                         "fits_bed"}
+    assert data["bed_mm"] == [250.0, 210.0, 250.0] and data["fits_bed"] is True
 
 
 def test_report_is_deterministic_and_leaves_the_mesh_alone():

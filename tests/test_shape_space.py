@@ -101,6 +101,22 @@ def test_generate_is_seeded_and_recorded():
     assert np.array_equal(drawn.mesh.vertices, ss.generate(seed=11, height_mm=90, segments=24).mesh.vertices)
 
 
+def test_default_height_fits_the_bed_and_fit_bed_fits_a_height_given():
+    from workshop_kit.mesh.printability import DEFAULT_MIN_WALL_MM, fits_bed
+
+    wide = [seed for seed in range(8) if ss.sample(1, seed=seed)[0].max() * ss.HEIGHT_MM * 2 > 210]
+    assert wide  # some drawn pots are wider than the bed at 200 mm
+    for seed in wide[:2]:
+        made = ss.generate(seed=seed, segments=24)
+        assert fits_bed(made.mesh.extents) and made.params["height_mm"] < ss.HEIGHT_MM
+        assert made.notes and "to fit the 250 × 210 mm print bed" in made.notes[0]
+        asked = ss.generate(seed=seed, height_mm=ss.HEIGHT_MM, segments=24)  # a height given is made as it is
+        assert asked.mesh.extents[2] == pytest.approx(ss.HEIGHT_MM) and not fits_bed(asked.mesh.extents)
+        fitted = ss.generate(seed=seed, height_mm=ss.HEIGHT_MM, fit_bed=True, segments=24)
+        assert np.array_equal(fitted.mesh.vertices, made.mesh.vertices)
+    assert ss.generate(a="jar", b="vase", height_mm=40, segments=24, seed=0).params["wall_mm"] >= DEFAULT_MIN_WALL_MM
+
+
 def test_strip_and_gif(tmp_path):
     meshes = [ss.vessel_from_profile(p, height_mm=100, segments=24) for p in ss.interpolate("jar", "bowl", 3)]
     image = ss.strip(meshes, size=48, path=tmp_path / "strip.png")

@@ -351,6 +351,10 @@ SEED = Option("seed", "seed", None, "whole number 0..4294967295; the same seed g
 DEVICE = Option("device", "device", "auto", "where torch runs: auto (cuda, then mps, then cpu), cpu, cuda or mps")
 
 
+_BED_SHORT_SIDE_MM = 210  # a square plate or tile fits the 250 × 210 mm print bed up to this side (printability)
+_FIT_BED = Option("fit_bed", "bool", False, "make the pot smaller, if need be, to fit a 250 × 210 mm print bed "
+                  "(250 mm high), as the booth does", booth=Booth(fixed=True))
+
 MODEL_PATH = Option("model_path", "path", None, "a folder holding the engine's model (default: the one shipped with "
                     "the kit, or the offline pack's)")
 
@@ -530,9 +534,10 @@ ENGINES: dict[str, Engine] = {
             (
                 Option("preset", "choice", "jar", "vessel", choices=_VESSELS, city="vessel",
                        booth=Booth(widget="radio")),
-                Option("height_mm", "float", None, "height in millimetres (default: the preset's own)", low=20,
-                       high=600, optional=True, alias="size_mm",
+                Option("height_mm", "float", None, "height in millimetres (default: the preset's own, which fits "
+                       "the print bed)", low=20, high=600, optional=True, alias="size_mm",
                        booth=Booth(field="size_mm", low=40, high=250, default=150, step=5)),
+                _FIT_BED,
                 Option("wall_mm", "float", None, "wall thickness in millimetres (default: in proportion)", low=1.0,
                        high=20.0, optional=True),
                 Option("segments", "int", 96, "facets around", low=16, high=512),
@@ -578,7 +583,7 @@ ENGINES: dict[str, Engine] = {
                 Option("motif", "choice", None, "motif family to carve (default zellige8)", choices=_FAMILIES,
                        optional=True, city="motif", booth=Booth()),
                 Option("width_mm", "float", 150.0, "plate width in millimetres", low=20, high=600, alias="size_mm",
-                       booth=Booth(field="size_mm", low=40, high=250, default=150, step=5)),
+                       booth=Booth(field="size_mm", low=40, high=_BED_SHORT_SIDE_MM, default=150, step=5)),
                 Option("depth_mm", "float", 6.0, "carving depth in millimetres", low=0.2, high=50.0),
                 Option("base_mm", "float", 3.0, "solid base under the carving, in millimetres", low=0.8, high=50.0),
                 Option("frame_mm", "float", 8.0, "width of the raised frame in millimetres (at most a quarter of the "
@@ -600,7 +605,7 @@ ENGINES: dict[str, Engine] = {
                        booth=Booth()),
                 _palette("fes", "glaze colours (its lightest is the grout)", label="glaze"),
                 Option("tile_mm", "float", 100.0, "tile side in millimetres", low=30, high=300, alias="size_mm",
-                       booth=Booth(field="size_mm", low=40, high=250, default=150, step=5)),
+                       booth=Booth(field="size_mm", low=40, high=_BED_SHORT_SIDE_MM, default=150, step=5)),
                 Option("thickness_mm", "float", 6.0, "tile thickness in millimetres", low=1.5, high=30.0),
                 Option("gap_mm", "float", 0.6, "joint between pieces in millimetres", low=0.2, high=3.0),
                 Option("resolution", "int", 512, "pixels of the motif drawing along a side", low=256, high=1024),
@@ -619,8 +624,11 @@ ENGINES: dict[str, Engine] = {
                        booth=Booth(field="preset_b", default="vase", widget="radio")),
                 Option("mix", "float", 0.5, "0 = a, 1 = b", low=0.0, high=1.0, booth=Booth(step=0.05)),
                 Option("spread", "float", 1.0, "for a drawn shape: how far from the usual ones", low=0.0, high=3.0),
-                Option("height_mm", "float", 200.0, "height in millimetres", low=20, high=600, alias="size_mm",
-                       booth=Booth(field="size_mm", low=40, high=250, default=150, step=5)),
+                Option("height_mm", "float", None, "height in millimetres (default: 200, or less where the pot "
+                       "would not fit the print bed)", low=20, high=600, optional=True, alias="size_mm",
+                       # below 60 mm a blend with the tagine has too narrow a knob for a 1.2 mm wall
+                       booth=Booth(field="size_mm", low=60, high=250, default=150, step=5)),
+                _FIT_BED,
                 Option("wall_mm", "float", None, "wall thickness in millimetres (default: in proportion)", low=1.0,
                        high=20.0, optional=True),
                 Option("segments", "int", 96, "facets around", low=16, high=512),

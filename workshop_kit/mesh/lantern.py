@@ -40,6 +40,7 @@ from ..i18n import Msg
 from ..palettes import PALETTES, get_palette
 from ..registry import ENGINES
 from ..validation import check_choice, resolve_seed
+from . import reclaim
 from .result import MeshResult
 
 __all__ = ["SHAPES", "MIN_BAR_MM", "MIN_HEIGHT_MM", "MAX_HEIGHT_MM", "MIN_DIAMETER_MM", "MAX_DIAMETER_MM",
@@ -225,6 +226,7 @@ def generate(
               "height_mm": height_mm, "diameter_mm": diameter_mm, "wall_mm": wall_mm, "openness": openness,
               "repeats": repeats, "palette": palette, "grid": [columns, rows], "rim_mm": round(rim, 3),
               "open_fraction": round(open_fraction, 4)}
+    reclaim.made(mesh)
     return MeshResult(engine="lantern", seed=seed, params=params, device=device, seconds=seconds, mesh=mesh)
 
 

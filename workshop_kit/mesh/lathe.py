@@ -30,6 +30,8 @@ from ..i18n import Msg
 from ..palettes import get_palette
 from ..registry import ENGINES
 from ..validation import check_float, resolve_seed
+from . import reclaim
+from .printability import DEFAULT_MIN_WALL_MM, bed_note, round_fit_height
 from .result import MeshResult
 
 __all__ = ["PRESETS", "VesselPreset", "MIN_HEIGHT_MM", "MAX_HEIGHT_MM", "MIN_WALL_MM", "MAX_WALL_MM",
@@ -49,9 +51,12 @@ _SAMPLES_PER_SPAN = 12  # points of the profile curve between two control points
 class VesselPreset:
     """A family of pots: its outside profile, default size and names.
 
-    ``profile`` holds control points ``(radius_mm, height_mm)`` from the foot (height 0) to the rim, at
-    ``height_mm``. A preset with a ``lid`` (a tagine) has its dish in ``profile`` and its lid in ``lid``, measured
-    from the top of the knob (height 0) down to the lid's rim; ``knob_mm`` is how deep the solid knob goes.
+    ``profile`` holds control points ``(radius_mm, height_mm)`` from the foot (height 0) to the rim, as drawn (at
+    :attr:`drawn_mm`); ``wall_mm`` is the wall at that size. A preset with a ``lid`` (a tagine) has its dish in
+    ``profile`` and its lid in ``lid``, measured from the top of the knob (height 0) down to the lid's rim;
+    ``knob_mm`` is how deep the solid knob goes. ``height_mm`` is the height a pot is made at by default: one at
+    which every pot of the family fits the print bed
+    (:data:`workshop_kit.mesh.printability.DEFAULT_BED_MM`).
     """
 
     name: str
@@ -63,8 +68,13 @@ class VesselPreset:
     lid: tuple[tuple[float, float], ...] | None = None
     knob_mm: float = 0.0
 
+    @property
+    def drawn_mm(self) -> float:
+        """The height the profile is drawn at: the rim's, plus the lid's for a tagine."""
+        return float(self.profile[-1][1] + (self.lid[-1][1] if self.lid else 0.0))
+
     def min_radius(self) -> float:
-        """The narrowest control radius around a hollow part, at the default height."""
+        """The narrowest control radius around a hollow part, as drawn."""
         radii = [r for r, _ in self.profile]
         if self.lid:
             radii += [r for r, z in self.lid if z >= self.knob_mm]
@@ -78,7 +88,7 @@ PRESETS: dict[str, VesselPreset] = {
             "tagine",
             {"fr": "Tajine", "en": "Tagine", "ar": "طاجين"},
             "A shallow glazed dish and its tall conical lid with a knob, as made in Safi and Fès.",
-            height_mm=260.0,
+            height_mm=150.0,
             wall_mm=6.0,
             profile=((100, 0), (122, 8), (146, 24), (158, 40), (162, 50)),
             lid=((13, 0), (19, 8), (11, 24), (22, 40), (50, 100), (94, 160), (132, 196), (156, 210)),
@@ -88,7 +98,7 @@ PRESETS: dict[str, VesselPreset] = {
             "jar",
             {"fr": "Jarre", "en": "Jar", "ar": "خابية"},
             "A round-bellied storage jar (khabia) with a narrow neck and a small flared lip.",
-            height_mm=300.0,
+            height_mm=220.0,
             wall_mm=6.0,
             profile=((58, 0), (76, 22), (112, 85), (126, 150), (114, 212), (78, 254), (56, 274), (54, 290), (64, 300)),
         ),
@@ -96,7 +106,7 @@ PRESETS: dict[str, VesselPreset] = {
             "vase",
             {"fr": "Vase", "en": "Vase", "ar": "مزهرية"},
             "A tall vase: a low belly, a long slender neck and an open trumpet mouth.",
-            height_mm=280.0,
+            height_mm=240.0,
             wall_mm=4.0,
             profile=((42, 0), (58, 22), (84, 75), (78, 125), (46, 180), (32, 220), (34, 250), (52, 280)),
         ),
@@ -104,7 +114,7 @@ PRESETS: dict[str, VesselPreset] = {
             "bowl",
             {"fr": "Bol", "en": "Bowl", "ar": "زلافة"},
             "A wide open bowl (zlafa) on a small foot, for harira or olives.",
-            height_mm=90.0,
+            height_mm=70.0,
             wall_mm=5.0,
             profile=((38, 0), (46, 6), (72, 22), (98, 50), (114, 78), (120, 90)),
         ),
@@ -116,6 +126,7 @@ def generate(
     *,
     preset: str = "jar",
     height_mm: float | None = None,
+    fit_bed: bool = False,
     wall_mm: float | None = None,
     segments: int = 96,
     palette: str | None = None,
@@ -131,11 +142,17 @@ def generate(
     preset : str
         ``"tagine"``, ``"jar"``, ``"vase"`` or ``"bowl"``; see :data:`PRESETS`.
     height_mm : float or None
-        Overall height from 20 to 600 mm (a tagine's includes its lid); ``None`` keeps the preset's own. The whole
-        profile scales with it.
+        Overall height from 20 to 600 mm (a tagine's includes its lid); the whole profile scales with it. ``None``
+        takes the preset's own, at which the pot fits the print bed.
+    fit_bed : bool
+        Make the pot smaller, if need be, so that it fits the print bed
+        (:data:`~workshop_kit.mesh.printability.DEFAULT_BED_MM`: 250 × 210 mm, 250 mm high), as the booth does: a
+        bowl 150 mm high would be 420 mm wide. ``result.notes`` then says the height made. Without it a height
+        given is made as it is (the printability report says if it does not fit).
     wall_mm : float or None
         Wall thickness from 1 to 20 mm, and less than the pot's narrowest radius; ``None`` picks one in proportion
-        to the pot's size (the preset's wall at its default height).
+        to the pot's size (the preset's wall at its drawn size), at least the 1.2 mm an FDM printer needs
+        (:data:`~workshop_kit.mesh.printability.DEFAULT_MIN_WALL_MM`) where the pot is wide enough.
     segments : int
         Facets around the axis, from 16 to 512.
     palette : str or None
@@ -169,29 +186,35 @@ def generate(
     True
     """
     args = ENGINE.check(locals())
-    preset, height_mm, wall_mm = args["preset"], args["height_mm"], args["wall_mm"]
+    preset, height_mm, fit_bed, wall_mm = args["preset"], args["height_mm"], args["fit_bed"], args["wall_mm"]
     segments, palette, band_motif, band_depth_mm = (args["segments"], args["palette"], args["band_motif"],
                                                     args["band_depth_mm"])
     spec = PRESETS[preset]
-    shortest = max(MIN_HEIGHT_MM, math.ceil(2 * MIN_WALL_MM * spec.height_mm / (spec.min_radius() * (1 - JITTER))))
-    if height_mm is None:
-        height_mm = spec.height_mm
-    height_mm = check_float("height_mm", height_mm, shortest, MAX_HEIGHT_MM)
-    scale = height_mm / spec.height_mm
+    shortest = max(MIN_HEIGHT_MM, math.ceil(2 * MIN_WALL_MM * spec.drawn_mm / (spec.min_radius() * (1 - JITTER))))
+    asked = spec.height_mm if height_mm is None else check_float("height_mm", height_mm, shortest, MAX_HEIGHT_MM)
+    seed = resolve_seed(seed)
+    device = no_torch_device(device)
+    # the shape as drawn, nudged by the seed (the nudges scale with it)
+    rng = np.random.default_rng(seed)
+    drawn = _jitter(np.array(spec.profile, dtype=np.float64), rng)
+    drawn_lid = None if spec.lid is None else _jitter(np.array(spec.lid, dtype=np.float64), rng)
+    height_mm = asked
+    if fit_bed or args["height_mm"] is None:
+        widest = max(float(np.max(profile_curve(points)[:, 0])) for points in (drawn, drawn_lid) if points is not None)
+        band = band_depth_mm if band_motif is not None else 0.0
+        height_mm = min(asked, math.floor(10 * round_fit_height(widest / spec.drawn_mm, extra_radius_mm=band)) / 10)
+    scale = height_mm / spec.drawn_mm
     thickest = min(MAX_WALL_MM, spec.min_radius() * scale * (1 - JITTER))
     if wall_mm is None:
-        wall_mm = min(max(spec.wall_mm * min(max(scale, 0.3), 1.5), MIN_WALL_MM), thickest / 2)
+        wall_mm = min(max(spec.wall_mm * min(max(scale, 0.3), 1.5), DEFAULT_MIN_WALL_MM), thickest / 2)
     elif wall_mm >= thickest:
         raise ParameterError("wall_mm", wall_mm, Msg("allowed.float_below", low=MIN_WALL_MM, high=thickest),
                              reason=Msg("reason.thicker_than_radius", preset=preset, radius=thickest))
-    seed = resolve_seed(seed)
-    device = no_torch_device(device)
 
     import trimesh
 
     start = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    profile = _jitter(np.array(spec.profile, dtype=np.float64) * scale, rng)
+    profile = drawn * scale
     bodies = []
     if band_motif is None:
         body = _body(profile, wall_mm, wall_mm, segments, preset)
@@ -204,7 +227,7 @@ def generate(
     if spec.lid is None:
         bodies.append(body)
     else:
-        lid = _jitter(np.array(spec.lid, dtype=np.float64) * scale, rng)
+        lid = drawn_lid * scale
         lid[-1, 0] = profile[-1, 0] - 0.5 * wall_mm  # the lid rests on the middle of the dish's rim
         dish_height = profile[-1, 1]
         lid_height = lid[-1, 1]
@@ -225,7 +248,11 @@ def generate(
               "segments": segments, "palette": palette}
     if band_motif is not None:
         params.update(band_motif=band_motif, band_depth_mm=band_depth_mm)
-    return MeshResult(engine="lathe", seed=seed, params=params, device=device, seconds=seconds, mesh=mesh)
+    reclaim.made(mesh)
+    result = MeshResult(engine="lathe", seed=seed, params=params, device=device, seconds=seconds, mesh=mesh)
+    if height_mm < asked:
+        result.notes.append(bed_note(height_mm, asked))
+    return result
 
 
 def vessel(points_mm: np.ndarray, *, wall_mm: float, segments: int, palette: str | None = None,
@@ -278,17 +305,16 @@ def profile_curve(points: np.ndarray) -> np.ndarray:
 def _section(points: np.ndarray, wall: float, floor: float, preset: str) -> np.ndarray:
     """The closed cross-section of a pot, from the axis at the base round to the axis at the floor.
 
-    Base, outside wall up to the rim, flat rim, inside wall down to the floor at height ``floor``, floor to the
-    axis. Raises ``ParameterError`` when the wall is too thick for the curve (the section would cross itself).
+    Base, outside wall up to the rim (its last wall thickness straight up), flat rim as wide as the wall, inside
+    wall down to the floor at height ``floor``, floor to the axis. Raises ``ParameterError`` when the wall is too thick for the curve (the section would cross itself).
     """
-    outer = profile_curve(points)
+    outer = _upright_rim(profile_curve(points), wall)
     top = outer[-1, 1]
     tangent = np.gradient(outer, axis=0)
     tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
     normal = np.column_stack([tangent[:, 1], -tangent[:, 0]])  # points away from the axis
-    inner = outer - wall * normal
-    # where the outside bends tighter than the wall is thick, the offset curve makes a small loop backwards:
-    # keep only the points that keep rising, which cuts the loop off at its crossing
+    inner = _cut_loops(outer - wall * normal)
+    # what is left of a loop that turns back without crossing itself: keep only the points that keep rising
     rising = inner[:, 1] > np.maximum.accumulate(np.concatenate([[-np.inf], inner[:-1, 1]]))
     inner = inner[rising]
     keep = (inner[:, 1] > floor) & (inner[:, 1] < top)
@@ -308,6 +334,21 @@ def _section(points: np.ndarray, wall: float, floor: float, preset: str) -> np.n
     return section
 
 
+def _upright_rim(outer: np.ndarray, lip: float) -> np.ndarray:
+    """The curve ``outer`` with its top ``lip`` millimetres going straight up, to a rim as wide as the wall.
+
+    A flat rim cut across a wall that leans out (a flared lip, a tagine's dish, the skirt of its lid) meets the
+    outside at a sharp angle: a knife edge, thinner than the wall, that a printer cannot make. Raising the last
+    stretch of the wall straight makes the rim square.
+    """
+    top = outer[-1, 1]
+    base = top - lip
+    below = outer[outer[:, 1] < base]
+    radius = float(np.interp(base, outer[:, 1], outer[:, 0]))
+    heights = np.linspace(base, top, _SAMPLES_PER_SPAN // 2 + 1)
+    return np.concatenate([below, np.column_stack([np.full_like(heights, radius), heights])])
+
+
 def _cross(line: np.ndarray, i: int, z: float) -> np.ndarray:
     """The point at height ``z`` on the segment from ``line[i]`` to ``line[i + 1]``."""
     a, b = line[i], line[i + 1]
@@ -315,23 +356,43 @@ def _cross(line: np.ndarray, i: int, z: float) -> np.ndarray:
     return np.array([a[0] + f * (b[0] - a[0]), z])
 
 
-def _self_intersects(poly: np.ndarray) -> bool:
-    """Whether two non-adjacent edges of the closed polygon ``poly`` cross."""
-    a = poly
-    b = np.roll(poly, -1, axis=0)
-    n = len(a)
-
+def _crossings(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` of the edges ``a[k] -> b[k]`` that cross each other (touching ends do not count)."""
     def orient(p, q, r):
         return (q[:, None, 0] - p[:, None, 0]) * (r[None, :, 1] - p[:, None, 1]) - \
                (q[:, None, 1] - p[:, None, 1]) * (r[None, :, 0] - p[:, None, 0])
 
     # o1[i, j], o2[i, j]: on which side of edge i the two ends of edge j lie
     o1, o2 = orient(a, b, a), orient(a, b, b)
-    o3, o4 = o1.T, o2.T
-    crosses = (o1 * o2 < 0) & (o3 * o4 < 0)
-    i, j = np.nonzero(np.triu(crosses, 1))
+    crosses = (o1 * o2 < 0) & (o1.T * o2.T < 0)
+    return np.nonzero(np.triu(crosses, 1))
+
+
+def _self_intersects(poly: np.ndarray) -> bool:
+    """Whether two non-adjacent edges of the closed polygon ``poly`` cross."""
+    n = len(poly)
+    i, j = _crossings(poly, np.roll(poly, -1, axis=0))
     near = (np.abs(i - j) <= 1) | (np.abs(i - j) >= n - 1)
     return bool(np.any(~near))
+
+
+def _cut_loops(line: np.ndarray) -> np.ndarray:
+    """The open polyline ``line`` with every loop it makes cut off where it crosses itself.
+
+    An inside wall drawn at a fixed distance from the outside crosses itself wherever the outside bends tighter
+    than the wall is thick (and below a straight rim): the part between the crossings lies inside the wall.
+    """
+    for _ in range(len(line)):
+        i, j = _crossings(line[:-1], line[1:])
+        far = j > i + 1
+        if not far.any():
+            break
+        i, j = int(i[far][0]), int(j[far][0])
+        p, r = line[i], line[i + 1] - line[i]
+        q, s = line[j], line[j + 1] - line[j]
+        t = ((q[0] - p[0]) * s[1] - (q[1] - p[1]) * s[0]) / (r[0] * s[1] - r[1] * s[0])
+        line = np.concatenate([line[: i + 1], [p + t * r], line[j + 1 :]])
+    return line
 
 
 def _revolve(section: np.ndarray, segments: int):

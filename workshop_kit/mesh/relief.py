@@ -29,6 +29,7 @@ from ..i18n import Msg
 from ..motif_geometry import motif_period
 from ..registry import ENGINES
 from ..validation import check_float, resolve_seed
+from . import reclaim
 from .result import MeshResult
 
 __all__ = ["generate", "MIN_WIDTH_MM", "MAX_WIDTH_MM", "MIN_RESOLUTION", "MAX_RESOLUTION", "MAX_SMOOTH"]
@@ -150,6 +151,7 @@ def generate(
     params = {"image": None if image is None else _describe(image), "motif": motif, "width_mm": width_mm,
               "depth_mm": depth_mm, "base_mm": base_mm, "frame_mm": frame_mm, "resolution": resolution,
               "invert": bool(invert), "smooth": smooth, "grid": [nx, ny]}
+    reclaim.made(mesh)
     return MeshResult(engine="relief", seed=seed, params=params, device=device, seconds=seconds, mesh=mesh)
 
 

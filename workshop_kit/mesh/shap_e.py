@@ -32,6 +32,7 @@ from ..i18n import Msg
 from ..pretrained import get_spec, locate
 from ..registry import ENGINES
 from ..validation import check_float, check_int, resolve_seed
+from . import reclaim
 from .result import MeshResult
 
 __all__ = ["MODEL_KEY", "IMAGE_MODEL_KEY", "MIN_STEPS", "MAX_STEPS", "MIN_GRID", "MAX_GRID", "generate",
@@ -237,6 +238,7 @@ def generate(*, prompt: str | None = None, image=None, steps: int = 64, guidance
         params = {"prompt": text, **params}
     else:
         params = {"image": f"{picture.size[0]}x{picture.size[1]} px", **params}
+    reclaim.made(mesh)
     return MeshResult(engine="shap-e", seed=seed, params=params, device=device, seconds=seconds,
                       model=get_spec(key).record(folder), notes=notes, mesh=mesh)
 

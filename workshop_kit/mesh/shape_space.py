@@ -46,8 +46,10 @@ from ..palettes import PALETTES
 from ..registry import ENGINES
 from ..results import FramesResult, ImageResult
 from ..validation import check_choice, check_float, check_int, resolve_seed
+from . import reclaim
 from .lathe import PRESETS, profile_curve
 from .preview import render_pngs
+from .printability import DEFAULT_MIN_WALL_MM, bed_note, round_fit_height
 from .result import MeshResult, describe
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "LATENT_DIM",
     "MIN_RADIUS",
     "MAX_RADIUS",
+    "HEIGHT_MM",
     "MODEL",
     "PRESET_OUTLINES",
     "preset_profile",
@@ -88,6 +91,8 @@ WEIGHTS_FILE, CONFIG_FILE, BASELINE_FILE = "model.safetensors", "config.json", "
 METRICS_FILE, CARD_FILE = "metrics.json", "MODEL_CARD.md"
 
 _CONTROL_POINTS = 25  # control points handed to the lathe's spline when a profile becomes a vessel
+#: The height a pot is made at when none is given (less where it would not fit the print bed).
+HEIGHT_MM = 200.0
 _MAX_BLEND = 64  # most profiles interpolate() returns
 
 
@@ -97,7 +102,7 @@ def _outlines() -> dict[str, tuple[tuple[float, float], ...]]:
     for name, spec in PRESETS.items():
         points = list(spec.profile)
         if spec.lid is not None:
-            top, rim = spec.height_mm, points[-1][1]
+            top, rim = spec.drawn_mm, points[-1][1]
             points += [(r, top - z) for r, z in reversed(spec.lid) if top - z > rim + 1e-9]
         out[name] = tuple((float(r), float(z)) for r, z in points)
     return out
@@ -457,7 +462,9 @@ def vessel_from_profile(profile, *, height_mm: float = 200.0, wall_mm: float | N
         Height from 20 to 600 mm; the radii scale with it.
     wall_mm : float or None
         Wall (and floor) thickness from 1 to 20 mm, less than 45 % of the narrowest radius; ``None`` picks 2.5 %
-        of the height within those bounds, thinner where a tight curve needs it.
+        of the height, at least the 1.2 mm an FDM printer needs
+        (:data:`~workshop_kit.mesh.printability.DEFAULT_MIN_WALL_MM`) and within those bounds, thinner where a
+        tight curve needs it.
     segments : int
         Facets around the axis, 16 to 512.
     palette : str or None
@@ -488,7 +495,7 @@ def vessel_from_profile(profile, *, height_mm: float = 200.0, wall_mm: float | N
                              reason=Msg("reason.profile_too_thin", narrowest=narrowest, wall=MIN_WALL_MM))
     chosen = wall_mm is None
     if chosen:
-        wall_mm = float(np.clip(0.025 * height_mm, MIN_WALL_MM, thickest))
+        wall_mm = float(min(max(0.025 * height_mm, DEFAULT_MIN_WALL_MM), thickest))
     else:
         wall_mm = check_float("wall_mm", wall_mm, MIN_WALL_MM, MAX_WALL_MM)
         if wall_mm > thickest:
@@ -500,8 +507,7 @@ def vessel_from_profile(profile, *, height_mm: float = 200.0, wall_mm: float | N
     seed = resolve_seed(seed)
 
     start = time.perf_counter()
-    t = np.linspace(0.0, 1.0, _CONTROL_POINTS)
-    control = np.column_stack([np.interp(t, _heights(), prof) * height_mm, t * height_mm])
+    control = _control(prof) * height_mm
     while True:
         try:
             mesh = vessel(control, wall_mm=wall_mm, segments=segments, palette=palette,
@@ -513,8 +519,15 @@ def vessel_from_profile(profile, *, height_mm: float = 200.0, wall_mm: float | N
             wall_mm = max(MIN_WALL_MM, 0.7 * wall_mm)  # a tight curve: a thinner wall follows it
     params = {"height_mm": round(height_mm, 4), "wall_mm": round(wall_mm, 4), "segments": segments,
               "palette": palette, "profile": [round(float(r), 5) for r in prof]}
+    reclaim.made(mesh)
     return MeshResult(engine="shape-space", seed=seed, params=params, device="cpu",
                       seconds=time.perf_counter() - start, mesh=mesh)
+
+
+def _control(prof: np.ndarray) -> np.ndarray:
+    """The control points the lathe turns for a profile, for a pot 1 high."""
+    t = np.linspace(0.0, 1.0, _CONTROL_POINTS)
+    return np.column_stack([np.interp(t, _heights(), prof), t])
 
 
 def _model_record(model: ShapeModel) -> dict[str, Any]:
@@ -523,8 +536,9 @@ def _model_record(model: ShapeModel) -> dict[str, Any]:
 
 
 def generate(*, a: str | None = None, b: str | None = None, mix: float = 0.5, spread: float = 1.0,
-             height_mm: float = 200.0, wall_mm: float | None = None, segments: int = 96, palette: str | None = None,
-             seed: int | None = None, device: str | None = "auto", model_path=None) -> MeshResult:
+             height_mm: float | None = None, fit_bed: bool = False, wall_mm: float | None = None, segments: int = 96,
+             palette: str | None = None, seed: int | None = None, device: str | None = "auto",
+             model_path=None) -> MeshResult:
     """A vessel from the shape space: a blend of two presets, or a new shape drawn by the seed.
 
     Parameters
@@ -536,7 +550,13 @@ def generate(*, a: str | None = None, b: str | None = None, mix: float = 0.5, sp
         Where between ``a`` (0) and ``b`` (1) the vessel lies.
     spread : float
         For a drawn shape: how far from the usual ones it may go (0 … 3).
-    height_mm, wall_mm, segments, palette
+    height_mm : float or None
+        Height from 20 to 600 mm; ``None`` takes :data:`HEIGHT_MM`, or less where the pot would not fit the print
+        bed (:data:`~workshop_kit.mesh.printability.DEFAULT_BED_MM`) at that height.
+    fit_bed : bool
+        Make the pot smaller, if need be, so that it fits the print bed, as the booth does; ``result.notes`` then
+        says the height made. Without it a height given is made as it is.
+    wall_mm, segments, palette
         As in :func:`vessel_from_profile`.
     seed : int or None
         The same seed gives the same vessel; ``None`` draws one.
@@ -561,8 +581,15 @@ def generate(*, a: str | None = None, b: str | None = None, mix: float = 0.5, sp
         profile = model.decode(((1 - mix) * za + mix * zb)[None])[0]
         source = {"a": check_choice("a", a, PRESET_OUTLINES.keys()), "b": check_choice("b", b, PRESET_OUTLINES.keys()),
                   "mix": mix}
+    asked = HEIGHT_MM if args["height_mm"] is None else args["height_mm"]
+    height_mm = asked
+    if args["fit_bed"] or args["height_mm"] is None:
+        widest = float(np.max(profile_curve(_control(check_profile(profile)))[:, 0]))
+        height_mm = min(asked, math.floor(10 * round_fit_height(widest)) / 10)
     result = vessel_from_profile(profile, height_mm=height_mm, wall_mm=wall_mm, segments=segments, palette=palette,
                                  seed=seed)
+    if height_mm < asked:
+        result.notes.append(bed_note(height_mm, asked))
     result.params = {**source, **result.params}
     result.device = device
     result.model = _model_record(model)

@@ -33,6 +33,7 @@ from ..device import no_torch_device
 from ..palettes import get_palette
 from ..registry import ENGINES
 from ..validation import resolve_seed
+from . import reclaim
 from .result import MeshResult
 
 __all__ = ["MOTIFS", "MIN_PIECE_MM", "generate"]
@@ -145,6 +146,7 @@ def generate(
     params = {"motif": motif, "palette": palette, "tile_mm": tile_mm, "thickness_mm": thickness_mm,
               "gap_mm": gap_mm, "resolution": resolution, "pieces": len(bodies),
               "colours": [get_palette(palette).colors[i] for i in sorted(set(used))]}
+    reclaim.made(mesh)
     return MeshResult(engine="tiles", seed=seed, params=params, device=device, seconds=seconds, mesh=mesh)
 
 

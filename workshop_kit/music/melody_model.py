@@ -38,6 +38,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..results import AudioResult
 
 __all__ = [
+    "ATTEMPTS",
+    "attempt_seed",
     "MODEL",
     "MAX_TOKENS",
     "Melody",
@@ -764,12 +766,11 @@ def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tem
     rhythm_obj, scale_obj = RHYTHMS[piece["rhythm"]], SCALES[piece["scale"]]
     quarters_per_beat = 1.5 if rhythm_obj.subdivision == 3 else 1.0
     total_quarters = piece["bars"] * rhythm_obj.beats * quarters_per_beat
-    melody = sample(n_tokens=min(1024, int(total_quarters * 6) + 32), temperature=temperature, top_k=top_k,
-                    motif=motif, tonic=piece["tonic"], scale=scale_obj.steps if len(scale_obj.steps) == 7 else "major",
-                    meter=_meter_for(rhythm_obj), seed=seed, device=device, path=model_path)
-    line = melody.timeline(scale=scale_obj.steps, tonic=60 + TONICS[piece["tonic"]])
-    if not line:
-        raise RuntimeError("the melody model wrote no note; try another seed")
+    melody, line, notes = _melody_with_notes(
+        seed, place=dict(scale=scale_obj.steps, tonic=60 + TONICS[piece["tonic"]]),
+        n_tokens=min(1024, int(total_quarters * 6) + 32), temperature=temperature, top_k=top_k, motif=motif,
+        tonic=piece["tonic"], scale=scale_obj.steps if len(scale_obj.steps) == 7 else "major",
+        meter=_meter_for(rhythm_obj), device=device, path=model_path)
     length = max(melody.beats, 1e-6)
     lead, offset = [], 0.0
     while offset < total_quarters:  # play the tune again until the piece is full
@@ -782,10 +783,52 @@ def generate(*, scale: str = "hijaz", rhythm: str = "gnawa", bars: int = 16, tem
     score = compose(scale=scale_obj, rhythm=rhythm_obj, bars=piece["bars"], tempo=float(piece["tempo"]),
                     tonic=TONICS[piece["tonic"]], rng=np.random.default_rng(seed), lead=lead)
     params = {**piece, "temperature": temperature, "top_k": top_k, "motif": None if motif is None else str(motif),
-              "meter": melody.meter, "melody_tokens": len(melody.tokens),
+              "meter": melody.meter, "melody_tokens": len(melody.tokens), "melody_seed": melody.seed,
+              "melody_to_the_end": not melody.params["stop_at_eos"],
               "model_path": None if model_path is None else str(model_path)}
     return AudioResult(engine="melody-model", seed=seed, params=params, device=device,
                        seconds=time.perf_counter() - began, audio=render_piece(score, piece), sample_rate=SAMPLE_RATE,
-                       score=score, model=MODEL.record(model_path))
+                       score=score, model=MODEL.record(model_path), notes=notes)
+
+
+ATTEMPTS = 8
+"""Melodies :func:`generate` samples, from seeds drawn from the piece's, before it writes one to the end."""
+
+
+def attempt_seed(seed: int, attempt: int) -> int:
+    """The seed of the ``attempt``-th melody sampled for a piece of seed ``seed``: ``seed`` itself first, then seeds
+    derived from it (the same on every machine), so that the same seed always gives the same piece."""
+    if attempt == 0:
+        return seed
+    import numpy as np
+
+    return int(np.random.SeedSequence([seed, attempt]).generate_state(1)[0])
+
+
+def _melody_with_notes(seed: int, *, place: dict, **options) -> tuple[Melody, list, list[str]]:
+    """A melody that holds at least one note, its timeline (placed with ``place``) and what the result should say.
+
+    The model may end a tune before any note (a rest, then the end: 2 of 400 random seeds). Then it samples again
+    from :func:`attempt_seed`, up to :data:`ATTEMPTS` melodies; if none holds a note, it writes one last melody with
+    the piece's own seed without letting the model end it. A model that writes no note even so (an untrained or
+    broken one) raises a :class:`~workshop_kit.errors.WorkshopKitError` in the three languages.
+    """
+    from ..errors import WorkshopKitError
+    from ..i18n import Msg
+
+    for attempt in range(ATTEMPTS):
+        melody = sample(seed=attempt_seed(seed, attempt), **options)
+        line = melody.timeline(**place)
+        if line:
+            said = [] if attempt == 0 else [
+                f"the melody model ended its tune before any note with seed {seed}: the melody was written with "
+                f"seed {melody.seed}, drawn from it"]
+            return melody, line, said
+    melody = sample(seed=seed, stop_at_eos=False, **options)
+    line = melody.timeline(**place)
+    if line:
+        return melody, line, [f"the melody model ended its tune before any note {ATTEMPTS} times: the melody of "
+                              f"seed {seed} was written to its full length"]
+    raise WorkshopKitError(Msg("error.melody_no_note"))
 
 

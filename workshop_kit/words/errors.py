@@ -19,6 +19,19 @@ ERRORS: dict[str, dict[str, str]] = {
         "ar": "القيمة {setting} غير مقبولة: {reason}؛ القيم الممكنة: {allowed}",
     },
     # ------------------------------------------------------------------------------------ numbers, texts, options
+    "error.melody_no_note": {
+        "fr": "Le modèle de mélodies n'a écrit aucune note, même en reprenant plusieurs fois. Changez de graine ou "
+              "de température, ou donnez-lui un motif à continuer.",
+        "en": "The melody model wrote no note, even after trying again several times. Change the seed or the "
+              "temperature, or give it a motif to continue.",
+        "ar": "لم يكتب نموذج الألحان أي نغمة حتى بعد إعادة المحاولة عدة مرات. غيّر البذرة أو درجة الحرارة، أو أعطه "
+              "لحنًا ليكمله.",
+    },
+    "allowed.bed_mm": {"fr": "un nombre ou (x, y, z) en millimètres", "en": "a number or (x, y, z) in millimetres",
+                       "ar": "عدد أو (x، y، z) بالمليمترات"},
+    "allowed.room_folder": {"fr": "le dossier du pack (la clé USB) ou un dossier de rapports du diagnostic",
+                            "en": "the pack folder (the USB stick) or a folder of doctor reports",
+                            "ar": "مجلد الحزمة (مفتاح USB) أو مجلد تقارير الفحص"},
     "allowed.int_range": {"fr": "un nombre entier de {low} à {high}", "en": "a whole number from {low} to {high}",
                           "ar": "عدد صحيح من {low} إلى {high}"},
     "allowed.float_range": {"fr": "un nombre de {low:g} à {high:g}", "en": "a number from {low:g} to {high:g}",

@@ -43,9 +43,9 @@ REPORTS: dict[str, dict[str, str]] = {
     "printability.several_bodies": {"fr": "{n} pièces séparées, à placer chacune à plat sur le plateau",
                                     "en": "{n} separate parts, each to lay flat on the bed",
                                     "ar": "أجزاء منفصلة ({n})، يوضع كل منها مسطحًا على لوح الطابعة"},
-    "printability.larger_than_bed": {"fr": "plus grand que le plateau ({size} mm > {bed} mm) : réduisez l'échelle",
-                                     "en": "larger than the bed ({size} mm > {bed} mm): scale it down",
-                                     "ar": "أكبر من لوح الطابعة ({size} مم، واللوح {bed} مم): صغّر حجمه"},
+    "printability.larger_than_bed": {"fr": "plus grand que le plateau ({size} mm pour {bed} mm) : réduisez l'échelle",
+                                     "en": "larger than the bed ({size} mm for {bed} mm): scale it down",
+                                     "ar": "أكبر من لوح الطابعة ({size} مم، واللوح {bed} مم): صغّر مقياسه"},
     # ------------------------------------------------------------------------------------ the doctor
     "doctor.title": {"fr": "workshop-kit doctor — vérification avant l'atelier",
                      "en": "workshop-kit doctor — pre-flight check",
