@@ -91,8 +91,11 @@ def test_an_empty_or_missing_folder_says_what_to_do(tmp_path, capsys):
     (tmp_path / "reports").mkdir()
     assert main(["room", str(tmp_path), "--lang", "en"]) == 1
     assert "run the install script on each laptop" in capsys.readouterr().out
-    assert main(["room", str(tmp_path / "nope")]) == 2
+    assert main(["room", str(tmp_path / "nope"), "--lang", "en"]) == 2
     assert "no such folder" in capsys.readouterr().err
+    assert main(["room", str(tmp_path / "nope")]) == 2  # French by default, every word of it
+    err = capsys.readouterr().err
+    assert "ce dossier n'existe pas" in err and "la clé USB" in err and "USB stick" not in err
 
 
 def test_one_laptops_summary_line(stick, capsys):

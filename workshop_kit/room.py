@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .doctor import REPORT_FORMAT
 from .errors import ParameterError
+from .i18n import Msg
 
 __all__ = ["Laptop", "read_report", "read_room", "table", "to_html", "main"]
 
@@ -91,8 +92,7 @@ def read_report(path: Path, lang: str = "en") -> Laptop:
 def reports_folder(folder: str | Path) -> Path:
     folder = Path(folder).expanduser()
     if not folder.is_dir():
-        raise ParameterError("folder", str(folder), "the pack folder (the USB stick) or a folder of doctor reports",
-                             reason="no such folder", reason_fr="ce dossier n'existe pas")
+        raise ParameterError("folder", str(folder), Msg("allowed.room_folder"), Msg("reason.no_such_folder"))
     return folder / "reports" if (folder / "reports").is_dir() else folder
 
 
@@ -165,7 +165,7 @@ def main(folder: str | None, *, html: str | None = None, lang: str = "fr", as_js
         print(f"{row.name}: " + (_w("yes", lang) if row.ready else _w("no", lang) + " — " + row.why))
         return 0 if row.ready else 1
     if folder is None:
-        raise ParameterError("folder", None, "the pack folder (the USB stick) or a folder of doctor reports")
+        raise ParameterError("folder", None, Msg("allowed.room_folder"))
     where = reports_folder(folder)
     laptops = read_room(folder, lang)
     for r in laptops:
