@@ -61,6 +61,7 @@ test: $(STAMP) browser
 	  test -f $(GLTF_VALIDATOR) || npm install --silent --no-fund --no-audit --prefix .tools gltf-validator@2.0.0-dev.3.10; \
 	  test -f $(HUB_PROXY) || npm install --silent --no-fund --no-audit --prefix .tools configurable-http-proxy@5.3.0; \
 	else echo "npm not found: the glTF validator and classroom tests will be skipped"; fi
+	$(BIN)/ruff check .
 	HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False \
 	WORKSHOP_KIT_REQUIRE_GLTF_VALIDATOR=$$(test -f $(GLTF_VALIDATOR) && echo 1 || echo 0) \
 	WORKSHOP_KIT_REQUIRE_BROWSER=$$(command -v chromium >/dev/null 2>&1 && echo 1 || echo 0) \

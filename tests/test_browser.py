@@ -199,7 +199,7 @@ def test_colours_meet_wcag_aa(browser, booth):
         .map(s => { const e = document.querySelector(s); const st = getComputedStyle(e);
             let b = e, bg = 'rgba(0, 0, 0, 0)';
             while (b && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) { bg = getComputedStyle(b).backgroundColor; b = b.parentElement; }
-            return [s, st.color, bg === 'rgba(0, 0, 0, 0)' ? 'rgb(255, 255, 255)' : bg]; })""")
+            return [s, st.color, bg === 'rgba(0, 0, 0, 0)' ? 'rgb(255, 255, 255)' : bg]; })""")  # noqa: E501
 
     def luminance(css: str) -> float:
         r, g, b = [int(float(x)) / 255 for x in css[css.index("(") + 1:css.index(")")].split(",")[:3]]

@@ -20,7 +20,8 @@ def cli(*args, cwd=None):
 
 def test_image_writes_png_and_sidecar(tmp_path):
     out = tmp_path / "art.png"
-    run = cli("image", "--palette", "chefchaouen", "--style", "rosette", "--size", "128", "--seed", "0", "--out", str(out))
+    run = cli("image", "--palette", "chefchaouen", "--style", "rosette", "--size", "128", "--seed", "0",
+              "--out", str(out))
     assert run.returncode == 0, run.stderr
     assert Image.open(out).size == (128, 128)
     record = json.loads((tmp_path / "art.png.json").read_text())

@@ -152,7 +152,8 @@ def test_styles_describe_themselves_in_french_too():
     assert (cppn.MIN_SIZE, cppn.MAX_SIZE) == (64, 2048)
 
 
-@pytest.mark.parametrize("suffix, pil_format", [(".png", "PNG"), (".jpg", "JPEG"), (".jpeg", "JPEG"), (".webp", "WEBP")])
+@pytest.mark.parametrize("suffix, pil_format",
+                         [(".png", "PNG"), (".jpg", "JPEG"), (".jpeg", "JPEG"), (".webp", "WEBP")])
 def test_save_writes_picture_and_sidecar(tmp_path, suffix, pil_format):
     from PIL import Image
 

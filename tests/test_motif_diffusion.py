@@ -1,4 +1,5 @@
-"""The motif diffusion engine: shipped weights, seamless artworks, seeds, errors, the classifier's verdict, filmstrips."""
+"""The motif diffusion engine: shipped weights, seamless artworks, seeds, errors, the classifier's verdict,
+filmstrips."""
 
 import json
 import subprocess

@@ -23,8 +23,9 @@ from .errors import (
     WorkshopKitError,
 )
 
-_SUBMODULES = ("music", "image", "mesh", "palettes", "presets", "device", "results", "files", "doctor", "bench", "booth",
-               "i18n", "pretrained", "shipped", "registry", "validation", "imageio_safe", "classroom", "portfolio")
+_SUBMODULES = ("music", "image", "mesh", "palettes", "presets", "device", "results", "files", "doctor", "bench",
+               "booth", "i18n", "pretrained", "shipped", "registry", "validation", "imageio_safe", "classroom",
+               "portfolio")
 
 __all__ = [
     "__version__",

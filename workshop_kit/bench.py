@@ -180,7 +180,8 @@ def wrapper_overhead(runs: int) -> dict[str, Any]:
             model.generate(**inputs, do_sample=True, guidance_scale=3.0, max_new_tokens=100)
 
         def kit_mg():
-            musicgen.generate(prompt="gnawa", seconds=2.0, seed=0, model_path=mg_folder, runtime="torch", progress=False)
+            musicgen.generate(prompt="gnawa", seconds=2.0, seed=0, model_path=mg_folder, runtime="torch",
+                              progress=False)
 
         results["musicgen"] = _side_by_side(raw_mg, kit_mg, runs)
     return results
@@ -198,7 +199,8 @@ def _side_by_side(raw: Callable[[], Any], kit: Callable[[], Any], runs: int) -> 
     return {"raw_median_s": raw_s, "kit_median_s": kit_s, "overhead": (kit_s - raw_s) / raw_s}
 
 
-def run(*, runs: int = 5, booth: bool = True, overhead: bool = True, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def run(*, runs: int = 5, booth: bool = True, overhead: bool = True,
+        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     say = progress or (lambda _msg: None)
     results: dict[str, Any] = {}
     say("import workshop_kit")
@@ -225,7 +227,8 @@ def table(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [
         f"Measured {report['created'][:10]} on {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, no GPU "
-        f"(Python {m['python']}, torch {m['torch']}); medians of {max(r['runs'] for r in report['results'].values())} runs; "
+        f"(Python {m['python']}, torch {m['torch']}); "
+        f"medians of {max(r['runs'] for r in report['results'].values())} runs; "
         f"peak memory {report['peak_rss_mb']} MB.",
         "",
         "| operation | median | target | |",

@@ -69,10 +69,14 @@ def _add_common(p: argparse.ArgumentParser, default_out: str, formats: Sequence[
     from .registry import SEED
 
     p.add_argument("--seed", type=_seed, default=None, help=SEED.help + ", printed")
-    p.add_argument("--device", default="auto", choices=list(DEVICES), help="where torch runs (default: auto = cuda, then mps, then cpu; or $WORKSHOP_KIT_DEVICE)")
-    p.add_argument("--out", default=default_out, help=f"output file; its extension picks the format: {', '.join(formats)} (default: {default_out})")
-    p.add_argument("--also", default=None, help=f"comma-separated extra formats written beside --out ({also_help}; 'none' for none)")
-    p.add_argument("--city", default=None, help="a city preset that fills the options not given: " + ", ".join(_city_names()))
+    p.add_argument("--device", default="auto", choices=list(DEVICES),
+                   help="where torch runs (default: auto = cuda, then mps, then cpu; or $WORKSHOP_KIT_DEVICE)")
+    p.add_argument("--out", default=default_out,
+                   help=f"output file; its extension picks the format: {', '.join(formats)} (default: {default_out})")
+    p.add_argument("--also", default=None,
+                   help=f"comma-separated extra formats written beside --out ({also_help}; 'none' for none)")
+    p.add_argument("--city", default=None,
+                   help="a city preset that fills the options not given: " + ", ".join(_city_names()))
 
 
 def _city_names() -> list[str]:
@@ -170,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .i18n import LANGS
     from .registry import ENGINES, MODALITIES, engines
 
-    parser = _Parser(prog="workshop-kit", description="Generative music, images and 3D for creative workshops — offline, on a laptop CPU.")
+    parser = _Parser(prog="workshop-kit",
+                     description="Generative music, images and 3D for creative workshops — offline, on a laptop CPU.")
     parser.add_argument("--version", action="version", version=f"workshop-kit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -209,7 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
         also = ", ".join(info.also) or "none"
         _add_common(p, info.default_out, info.formats(), f"default: {also}")
         if info.preview:
-            p.add_argument("--no-preview", action="store_true", help="do not write the preview picture <out>-preview.png")
+            p.add_argument("--no-preview", action="store_true",
+                           help="do not write the preview picture <out>-preview.png")
 
     cppn = ENGINES["cppn"]
     p = sub.add_parser("walk", help="a looping animation through a CPPN's space (GIF or MP4)")
@@ -217,8 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="regional palette (default marrakech)")
     p.add_argument("--style", choices=_choices(cppn.option("style").names()), default="flow",
                    help="composition (default flow)")
-    p.add_argument("--size", type=_ranged_int(64, 1024, "size"), default=256, help="width and height, 64..1024 (default 256)")
-    p.add_argument("--frames", type=_ranged_int(2, 240, "frames"), default=48, help="pictures in the loop, 2..240 (default 48)")
+    p.add_argument("--size", type=_ranged_int(64, 1024, "size"), default=256,
+                   help="width and height, 64..1024 (default 256)")
+    p.add_argument("--frames", type=_ranged_int(2, 240, "frames"), default=48,
+                   help="pictures in the loop, 2..240 (default 48)")
     p.add_argument("--fps", type=_ranged_int(1, 60, "fps"), default=12, help="pictures per second (default 12)")
     p.add_argument("--no-loop", action="store_true", help="go half way round instead of a closed loop")
     p.add_argument("--seed", type=_seed, default=None, help="whole number 0..4294967295 (default: random, printed)")
@@ -242,12 +250,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", action="store_true", help="print the README's engine table")
     p.add_argument("--readme", default=None, help="rewrite the engine table in this README")
 
-    p = sub.add_parser("models", help="the kit's own models and the pretrained ones: which are here, licences, fetching")
+    p = sub.add_parser("models", help="the kit's own models and the pretrained ones: which are here, licences, "
+                                      "fetching")
     p.add_argument("action", choices=["list", "fetch"], help="list: what is here; fetch KEY: download (needs internet)")
     p.add_argument("key", nargs="?", default=None, help="the model to fetch")
     p.add_argument("--dest", default=None, help="folder to fetch into (default $WORKSHOP_KIT_MODELS/KEY)")
 
-    p = sub.add_parser("train", help="train an embedded model again (melody, motifs, shapes); --help after the name lists its options",
+    p = sub.add_parser("train", help="train an embedded model again (melody, motifs, shapes); --help after the name "
+                                     "lists its options",
                        add_help=True)
     p.add_argument("what", choices=["melody", "motifs", "shapes"], help="which model")
     p.add_argument("options", nargs=argparse.REMAINDER,
@@ -260,14 +270,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true", help="check every file of the pack against its manifest (sha256)")
     p.add_argument("--os", default=None, help="comma-separated systems (default windows-x64,macos-arm64,linux-x64); "
                                               "offered: windows-x64, macos-arm64, macos-x64, linux-x64, linux-arm64")
-    p.add_argument("--python", default=None, help="comma-separated CPython versions (default 3.11,3.12; offered 3.10-3.13)")
+    p.add_argument("--python", default=None,
+                   help="comma-separated CPython versions (default 3.11,3.12; offered 3.10-3.13)")
     p.add_argument("--target", action="append", default=None, metavar="OS:PYTHON",
                    help="one system and Python, e.g. linux-x64:3.11 (repeat it; replaces --os and --python)")
-    p.add_argument("--models", default="", help="comma-separated pretrained models to copy onto the stick (from the "
-                                                "cache or $WORKSHOP_KIT_MODELS), e.g. sd-turbo,taesd")
-    p.add_argument("--wheel", default=None, help="the kit's wheel to put on the stick (default: built from this source)")
+    p.add_argument("--models", default="", help="comma-separated pretrained models to copy onto the stick (from "
+                                                "the cache or $WORKSHOP_KIT_MODELS), e.g. sd-turbo,taesd")
+    p.add_argument("--wheel", default=None,
+                   help="the kit's wheel to put on the stick (default: built from this source)")
     p.add_argument("--torch-wheels", action="append", default=None, metavar="FOLDER",
-                   help="a folder of CPU torch wheels for Linux (default: pip's local folders, then the PyTorch CPU index)")
+                   help="a folder of CPU torch wheels for Linux (default: pip's local folders, then the PyTorch "
+                        "CPU index)")
     p.add_argument("--index-url", default=None, help="a package index to resolve and download from (default PyPI)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -392,7 +405,8 @@ def _engine_options(args, modality: str, engine) -> dict:
             wrong.append(name)
             continue
         if option.name in given:
-            raise _UsageError(f"workshop-kit {modality}: --{name.replace('_', '-')} and --{option.name.replace('_', '-')} "
+            raise _UsageError(f"workshop-kit {modality}: --{name.replace('_', '-')} and "
+                              f"--{option.name.replace('_', '-')} "
                               f"set the same option of the {engine.name} engine; give one of them")
         given[option.name] = value
     if wrong:
@@ -562,8 +576,8 @@ def _pack(args) -> int:
 
     targets = pack.parse_targets(split(args.os), split(args.python), args.target)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
-    manifest = pack.build(args.folder, targets, models=models, kit_wheel=args.wheel, torch_links=args.torch_wheels or (),
-                          index_url=args.index_url, quiet=args.quiet)
+    manifest = pack.build(args.folder, targets, models=models, kit_wheel=args.wheel,
+                          torch_links=args.torch_wheels or (), index_url=args.index_url, quiet=args.quiet)
     print(pack.summary(manifest))
     return EXIT_OK
 
@@ -611,7 +625,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .mesh.printability import report
 
             result = report(load_mesh(args.file), min_wall_mm=args.min_wall_mm)
-            print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if args.json else result.verdict(args.lang))
+            print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if args.json
+                  else result.verdict(args.lang))
             return EXIT_OK
         if args.command == "analyse":
             return _analyse(args)
@@ -666,7 +681,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # keep one clear line; the traceback on request
         if os.environ.get("WORKSHOP_KIT_DEBUG"):
             raise
-        print(f"workshop-kit: unexpected {type(exc).__name__}: {exc} (set WORKSHOP_KIT_DEBUG=1 for details)", file=sys.stderr)
+        print(f"workshop-kit: unexpected {type(exc).__name__}: {exc} (set WORKSHOP_KIT_DEBUG=1 for details)",
+              file=sys.stderr)
         return EXIT_FAILURE
 
 

@@ -170,7 +170,8 @@ def run_checks(*, quick: bool = False) -> Report:
     glibc = tuple(int(x) for x in libc[1].split(".")[:2]) if libc[0] == "glibc" and libc[1] else None
     supported, why = laptop_supported(platform.system(), platform.machine(), tuple(py[:2]),
                                       64 if sys.maxsize > 2**32 else 32, glibc)
-    add(Check("laptop", supported, f"{platform.system()} {platform.machine()}, Python {platform.python_version()}", why))
+    add(Check("laptop", supported, f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
+              why))
 
     torch_version = _version("torch")
     add(Check("torch", torch_version is not None, torch_version or Msg("doctor.missing"),
@@ -266,7 +267,8 @@ def run_checks(*, quick: bool = False) -> Report:
                 continue
             try:
                 start = time.perf_counter()
-                engine.generate(seed=0, **options)  # the first call loads what the engine needs (torch, the SoundFont …)
+                # the first call loads what the engine needs (torch, the SoundFont …)
+                engine.generate(seed=0, **options)
                 first = time.perf_counter() - start
                 start = time.perf_counter()
                 result = engine.generate(seed=1, **options)  # another seed: nothing cached from the first call

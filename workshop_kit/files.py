@@ -71,7 +71,8 @@ def check_output_path(path: str | os.PathLike, formats: Iterable[str], name: str
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` with the same extension; rename it to ``path`` only on success."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.stem}.", suffix=path.suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.stem}.",
+                               suffix=path.suffix)
     os.close(fd)
     tmp = Path(tmp)
     try:

@@ -107,7 +107,8 @@ FAMILIES: dict[str, Family] = {
                {"fr": "Yaz ⵣ — symbole amazigh", "en": "Yaz ⵣ — Amazigh sign", "ar": "ⵣ ياز — الرمز الأمازيغي"},
                variants=("flat", "knotted")),
         Family("moucharabieh", "Turned-wood lattice of bars and beads, light through the openings", "p4m",
-               {"fr": "Moucharabieh — bois tourné", "en": "Mashrabiya — turned-wood lattice", "ar": "مشربية — خشب مخروط"},
+               {"fr": "Moucharabieh — bois tourné", "en": "Mashrabiya — turned-wood lattice",
+                "ar": "مشربية — خشب مخروط"},
                variants=("beads", "star")),
     )
 }
@@ -423,7 +424,7 @@ def _lines(segs):
         if a < -1e-12 or (abs(a) <= 1e-12 and b < 0):
             a, b = -a, -b
         c = a * ax + b * ay
-        if not any(abs(a - l[0]) < 1e-7 and abs(b - l[1]) < 1e-7 and abs(c - l[2]) < 1e-7 for l in out):
+        if not any(abs(a - line[0]) < 1e-7 and abs(b - line[1]) < 1e-7 and abs(c - line[2]) < 1e-7 for line in out):
             out.append((a, b, c))
     return np.array(out, dtype=np.float64)
 
@@ -575,7 +576,8 @@ def _crossing_blocked(segs, lines, pa, pb, bits):
         for (sx, sy), (ex, ey) in segs:
             na, nb = -(ey - sy), ex - sx
             n = math.hypot(na, nb)
-            if abs(abs(na / n * a + nb / n * b) - 1) > 1e-7 or abs(na / n * sx + nb / n * sy - (na / n * a + nb / n * b) * c) > 1e-7:
+            if abs(abs(na / n * a + nb / n * b) - 1) > 1e-7 \
+                    or abs(na / n * sx + nb / n * sy - (na / n * a + nb / n * b) * c) > 1e-7:
                 continue
             L2 = (ex - sx) ** 2 + (ey - sy) ** 2
             s = ((x[:, 0] - sx) * (ex - sx) + (x[:, 1] - sy) * (ey - sy)) / L2
@@ -736,7 +738,8 @@ def _yaz_labels(u, v, style):
 
 
 def _rug(labels, table, size, rng, knotted):
-    """Render a label function as a knotted rug (one colour per knot, wool texture) or as a flat anti-aliased picture."""
+    """Render a label function as a knotted rug (one colour per knot, wool texture) or as a flat anti-aliased
+    picture."""
     if knotted:
         k = _KNOTS
         lab = _quadrant(k, labels)

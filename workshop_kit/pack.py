@@ -402,7 +402,8 @@ def plan(folder: str | os.PathLike, targets: list[tuple[Target, str]], *, models
     free = _free_mb(folder)
     if free + existing < need:
         raise PackError(f"not enough room in {folder}: this pack needs about {need / 1024:.1f} GB and the disk has "
-                        f"{free / 1024:.1f} GB free; use a larger stick, fewer targets (--os, --python) or fewer models",
+                        f"{free / 1024:.1f} GB free; use a larger stick, fewer targets (--os, --python) "
+                        "or fewer models",
                         f"pas assez de place dans {folder} : ce pack demande environ {need / 1024:.1f} Go et le disque "
                         f"a {free / 1024:.1f} Go libres ; prenez une clé plus grande, moins de cibles ou de modèles")
     return Plan(folder, targets, wheel, found, source, links, index_url)
@@ -444,7 +445,8 @@ class _Progress:
             self.bar.close()
 
 
-def _resolve(p: Plan, target: Target, python: str, requirements: list[str], locks: Path, say) -> tuple[Path, Path | None]:
+def _resolve(p: Plan, target: Target, python: str, requirements: list[str], locks: Path,
+             say) -> tuple[Path, Path | None]:
     """The lock of one target (``uv pip compile`` for that platform); Linux pins a CPU torch."""
     name = target_name(target, python)
     reqs = list(requirements)
@@ -453,9 +455,10 @@ def _resolve(p: Plan, target: Target, python: str, requirements: list[str], lock
     if target.key.startswith("linux"):
         torch = _cpu_torch(target, python, p.torch_links, cache_dir() / "pack")
         if torch is None:
-            raise PackError(f"no CPU build of torch for {name}: looked in {', '.join(p.torch_links) or 'no local folder'}"
-                            f" and {PYTORCH_CPU_INDEX}; put a torch-*+cpu wheel for CPython {python} in a folder and give"
-                            f" it with --torch-wheels FOLDER, or leave {name} out (--target)")
+            raise PackError(f"no CPU build of torch for {name}: looked in"
+                            f" {', '.join(p.torch_links) or 'no local folder'}"
+                            f" and {PYTORCH_CPU_INDEX}; put a torch-*+cpu wheel for CPython {python} in a folder and"
+                            f" give it with --torch-wheels FOLDER, or leave {name} out (--target)")
         from packaging.utils import parse_wheel_filename
 
         reqs.append(f"torch=={parse_wheel_filename(torch.name)[1]}")
@@ -742,7 +745,8 @@ def write_scripts(root: Path, targets: list[tuple[Target, str]], kit_wheel: str)
     shell = any(t.script == "install.sh" for t, _ in targets)
     windows = any(t.script == "install.bat" for t, _ in targets)
     if shell:
-        _write(root / "install.sh", INSTALL_SH.replace("@KIT@", kit_wheel).replace("@TARGETS@", " ".join(sorted(names))),
+        _write(root / "install.sh",
+               INSTALL_SH.replace("@KIT@", kit_wheel).replace("@TARGETS@", " ".join(sorted(names))),
                executable=True)
     if windows:
         _write(root / "install.bat", INSTALL_BAT, newline="\r\n")
@@ -805,7 +809,7 @@ mv "$REPORT.part" "$REPORT"
 "$DEST/venv/bin/workshop-kit" room --summary "$REPORT" || true
 say "workshop-kit: installed. Notebooks: $DEST/jupyter.sh   Report: $REPORT"
 exit $STATUS
-"""
+"""  # noqa: E501
 
 INSTALL_BAT = r"""@echo off
 rem workshop-kit: install from this USB stick, with no network at all (Windows). Double-click, or:
@@ -864,7 +868,7 @@ Move-Item -Force "$Report.part" $Report
 & (Join-Path $Dest "venv\Scripts\workshop-kit.exe") room --summary $Report
 Write-Host "workshop-kit: installed. Notebooks: $Dest\jupyter.bat   Report: $Report"
 exit $Status
-"""
+"""  # noqa: E501
 
 
 def summary(manifest: dict) -> str:

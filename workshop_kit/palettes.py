@@ -42,7 +42,8 @@ PALETTES: dict[str, Palette] = {
         Palette(
             "fes",
             ("#0B3D2E", "#12704F", "#2BA37A", "#1D4E89", "#E9D8A6", "#FDFBF3"),
-            {"fr": "Fès — émaux verts et bleus", "en": "Fès — green and blue glazes", "ar": "فاس — الزليج الأخضر والأزرق"},
+            {"fr": "Fès — émaux verts et bleus", "en": "Fès — green and blue glazes",
+             "ar": "فاس — الزليج الأخضر والأزرق"},
             "The green and cobalt glazes of Fès zellige and pottery on a cream ground.",
         ),
         Palette(
@@ -54,8 +55,8 @@ PALETTES: dict[str, Palette] = {
         Palette(
             "atlantique",
             ("#0A2342", "#2C5D87", "#6FA3C7", "#C9D9E3", "#F4F1EA", "#FFFFFF"),
-            {"fr": "Rabat & Essaouira — blancs et bleus atlantiques", "en": "Rabat & Essaouira — Atlantic whites and blues",
-             "ar": "الرباط والصويرة — أبيض وأزرق الأطلسي"},
+            {"fr": "Rabat & Essaouira — blancs et bleus atlantiques",
+             "en": "Rabat & Essaouira — Atlantic whites and blues", "ar": "الرباط والصويرة — أبيض وأزرق الأطلسي"},
             "The white walls and blue shutters of Rabat's Oudayas and Essaouira facing the Atlantic.",
         ),
     )

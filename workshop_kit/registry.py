@@ -601,7 +601,8 @@ ENGINES: dict[str, Engine] = {
             "Zellige tiles: the coloured pieces of a zellige motif, ready to print and assemble",
             (
                 Option("motif", "choice", "zellige8", "zellige motif",
-                       choices=Choices("workshop_kit.motif_geometry:FAMILIES", "motif", only="workshop_kit.mesh.tiles:MOTIFS"),
+                       choices=Choices("workshop_kit.motif_geometry:FAMILIES", "motif",
+                                       only="workshop_kit.mesh.tiles:MOTIFS"),
                        booth=Booth()),
                 _palette("fes", "glaze colours (its lightest is the grout)", label="glaze"),
                 Option("tile_mm", "float", 100.0, "tile side in millimetres", low=30, high=300, alias="size_mm",

@@ -194,7 +194,8 @@ class AudioResult(Result):
     score: Any = field(default=None, kw_only=True)
 
     FORMATS: ClassVar[tuple[str, ...]] = (".wav", ".flac", ".mid", ".midi")
-    PACKAGES: ClassVar[tuple[str, ...]] = ("soundfile", "pretty_midi", "numpy", "scipy")  # the SoundFont player is numpy
+    # the SoundFont player is numpy
+    PACKAGES: ClassVar[tuple[str, ...]] = ("soundfile", "pretty_midi", "numpy", "scipy")
 
     @property
     def duration(self) -> float:

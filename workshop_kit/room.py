@@ -35,8 +35,10 @@ WORDS = {
                  "en": "The room is not ready: {ok} of {n} laptops ready. See the 'why' column."},
     "empty": {"fr": "Aucun rapport dans {where} : lancez install sur chaque portable (il y écrit son rapport).",
               "en": "No report in {where}: run the install script on each laptop (it writes its report there)."},
-    "garbled": {"fr": "rapport illisible ({e}) : relancez l'installation ou `workshop-kit doctor --json` sur ce portable",
-                "en": "unreadable report ({e}): run the install script or `workshop-kit doctor --json` on this laptop again"},
+    "garbled": {"fr": "rapport illisible ({e}) : relancez l'installation ou `workshop-kit doctor --json` "
+                      "sur ce portable",
+                "en": "unreadable report ({e}): run the install script or `workshop-kit doctor --json` on this "
+                      "laptop again"},
     "format": {"fr": "rapport au format {f} (workshop-kit {v}), ce kit lit le format {want} : réinstallez ce portable "
                      "depuis la clé de cette salle",
                "en": "report of format {f} (workshop-kit {v}), this kit reads format {want}: install this laptop again "

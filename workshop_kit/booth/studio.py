@@ -143,7 +143,8 @@ def _value_for(engine: Engine, option: Option, value: Any) -> Any:
         low, high, _, _ = _bounds(option)
         check = check_int if option.kind == "int" else check_float
         name = option.booth.field or option.name
-        return check(name, value, int(low) if option.kind == "int" else low, int(high) if option.kind == "int" else high)
+        return check(name, value, int(low) if option.kind == "int" else low,
+                     int(high) if option.kind == "int" else high)
     if option.kind == "image":
         return value or None
     return value

@@ -55,7 +55,8 @@ def trio_engines(offers: Offers) -> dict[str, Engine]:
 
 
 def trio_options(engine: Engine, city: Any) -> dict[str, Any]:
-    """The options of ``engine`` for a trio of ``city``: the city's values, else the booth's defaults and fixed values."""
+    """The options of ``engine`` for a trio of ``city``: the city's values, else the booth's defaults and fixed
+    values."""
     options: dict[str, Any] = {}
     for option in engine.options:
         if option.city and getattr(city, option.city, None) is not None:
@@ -359,7 +360,8 @@ def visitor_page(visitor: Visitor, lang: str = DEFAULT_LANG, *, idle_seconds: in
         lang_ = lang_or_default(lang_)
         return [gr.update(value=f"# {t('visitor.title', lang_)}\n{t('visitor.intro', lang_)}", rtl=is_rtl(lang_)),
                 *[gr.update(value=_city_text(c, lang_)) for c in cities],
-                gr.update(value=f"## {t('visitor.music', lang_)}"), gr.update(value=f"## {t('visitor.picture', lang_)}"),
+                gr.update(value=f"## {t('visitor.music', lang_)}"),
+                gr.update(value=f"## {t('visitor.picture', lang_)}"),
                 gr.update(value=f"## {t('visitor.object', lang_)}"), gr.update(value=t("visitor.again", lang_)),
                 gr.update(label=t("visitor.gallery", lang_))]
 

@@ -657,7 +657,8 @@ def filmstrip(images: Sequence[np.ndarray], *, count: int | None = None, gap: in
     gap = check_int("gap", gap, 0, 64)
     if count is not None:
         count = check_int("count", count, 1, len(frames))
-        picks = np.unique(np.round(np.linspace(0, len(frames) - 1, count)).astype(int)) if count > 1 else [len(frames) - 1]
+        picks = (np.unique(np.round(np.linspace(0, len(frames) - 1, count)).astype(int)) if count > 1
+                 else [len(frames) - 1])
         frames = frames[picks]
     return media.side_by_side(frames, gap=gap)
 

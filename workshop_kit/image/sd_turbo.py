@@ -352,9 +352,9 @@ def estimate_seconds(device: str = "auto", *, fresh: bool = False, isolated: boo
     return float(runtimes.measure_seconds(ENGINE.name, options, fresh=fresh, isolated=isolated)["seconds"])
 
 
-def generate(*, prompt: str, image=None, strength: float = 0.5, steps: int = 1, size: int = 512, seed: int | None = None,
-             device: str | None = "auto", runtime: str = "auto", model_path=None, tiny_decoder: bool = True,
-             taesd_path=None, safety_checker: bool = False, safety_checker_path=None,
+def generate(*, prompt: str, image=None, strength: float = 0.5, steps: int = 1, size: int = 512,
+             seed: int | None = None, device: str | None = "auto", runtime: str = "auto", model_path=None,
+             tiny_decoder: bool = True, taesd_path=None, safety_checker: bool = False, safety_checker_path=None,
              progress: bool = True) -> ImageResult:
     """Make a picture from a text prompt (and, optionally, a starting image) with SD-Turbo.
 

@@ -262,6 +262,8 @@ def write_model_card(folder: str | os.PathLike, metrics: dict) -> Path:
     tr, ev = metrics["training"], metrics.get("evaluation", {})
     nn = ev.get("nearest_training_distance", {})
     gen_nn, fresh_nn = nn.get("generated", {}), nn.get("fresh_procedural", {})
+    header = ("| family | accuracy | diversity (pixels) | diversity (features) | nearest, generated (median) | "
+              "nearest, procedural (median) |")
     rows = "\n".join(
         f"| {m} | {fmt(v['accuracy'], '.0%')} | {fmt(v['diversity_pixels'], '.2f')} | "
         f"{fmt(v['diversity_features'], '.2f')} | {fmt(v['nearest_median_generated'], '.3f')} | "
@@ -316,7 +318,7 @@ held-out accuracy {fmt(metrics.get('classifier_heldout_accuracy'), '.1%')}), on
   baseline: new tiles of the same families) min {fmt(fresh_nn.get('min'), '.3f')}, median
   {fmt(fresh_nn.get('median'), '.3f')}.
 
-| family | accuracy | diversity (pixels) | diversity (features) | nearest, generated (median) | nearest, procedural (median) |
+{header}
 | --- | --- | --- | --- | --- | --- |
 {rows}
 

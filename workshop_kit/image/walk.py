@@ -150,7 +150,8 @@ def latent_walk(
         layers = [(w.to(device), b.to(device), act) for w, b, act in layers]
         shifts = shifts.to(device)
         first_w, first_b, _ = layers[0]
-        feats = torch.cat([cppn._features(style, size, row, extra, device) for row in range(0, size, cppn._ROWS_PER_CHUNK)])
+        feats = torch.cat([cppn._features(style, size, row, extra, device)
+                           for row in range(0, size, cppn._ROWS_PER_CHUNK)])
         waves = torch.addmm(first_b, feats, first_w)  # (pixels, width), the same for every frame
         colours = get_palette(palette).rgb()
         pixels = size * size

@@ -306,7 +306,8 @@ def _section(points: np.ndarray, wall: float, floor: float, preset: str) -> np.n
     """The closed cross-section of a pot, from the axis at the base round to the axis at the floor.
 
     Base, outside wall up to the rim (its last wall thickness straight up), flat rim as wide as the wall, inside
-    wall down to the floor at height ``floor``, floor to the axis. Raises ``ParameterError`` when the wall is too thick for the curve (the section would cross itself).
+    wall down to the floor at height ``floor``, floor to the axis. Raises ``ParameterError`` when the wall is too
+    thick for the curve (the section would cross itself).
     """
     outer = _upright_rim(profile_curve(points), wall)
     top = outer[-1, 1]

@@ -96,7 +96,7 @@ background:#f4efe6;cursor:grab;touch-action:none;display:block;"></canvas>
   }}
   requestAnimationFrame(frame);
 }})();
-</script>"""
+</script>"""  # noqa: E501
 
 
 def _b64(array: np.ndarray) -> str:

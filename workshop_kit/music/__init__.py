@@ -1,4 +1,5 @@
-"""Music: ``generate(engine="rules", scale=..., rhythm=..., seed=...)`` returns an :class:`~workshop_kit.results.AudioResult`."""
+"""Music: ``generate(engine="rules", scale=..., rhythm=..., seed=...)`` returns an
+:class:`~workshop_kit.results.AudioResult`."""
 
 from __future__ import annotations
 
@@ -16,5 +17,6 @@ __all__ = ["ENGINES", "generate"]
 
 
 def generate(*, engine: str = "rules", **options) -> AudioResult:
-    """Compose and render a piece with ``engine``; see that engine's ``generate`` (and :data:`ENGINES`) for its options."""
+    """Compose and render a piece with ``engine``; see that engine's ``generate`` (and :data:`ENGINES`) for its
+    options."""
     return _engine(engine, "music").generate(**options)

@@ -677,7 +677,8 @@ def _run_command(args) -> str:
 #: ``--demo`` writes the demo tunes first.
 main = command("python -m workshop_kit.music.finetune",
                "Fine-tune the melody model on a folder of your own tunes (MIDI, MusicXML, ABC; at least 10).",
-               _run_command, options=_flags, minutes=3.0, minutes_help=f"time budget (default 3, at most {MAX_MINUTES:g})",
+               _run_command, options=_flags, minutes=3.0,
+               minutes_help=f"time budget (default 3, at most {MAX_MINUTES:g})",
                out_help="folder to write the fine-tuned model to", out_required=True)
 
 

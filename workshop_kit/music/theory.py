@@ -305,7 +305,8 @@ RHYTHMS: Mapping[str, Rhythm] = _frozen({
         Rhythm("quddam", 3, 3, _quddam_hits(), 138, 0.0, "violin", "oud", "pulse",
                _frozen({"fr": "Quddam (nouba andalouse)", "en": "Quddam (Andalusi nuba)", "ar": "قدام (نوبة أندلسية)"}),
                "Quddam: the fast closing movement (mizan) of a Moroccan Andalusi nuba, in three, simplified.",
-               "Ministère de la Culture, Anthologie Al-Âla (Maison des Cultures du Monde, 1989-); O. Wright, Andalusian music"),
+               "Ministère de la Culture, Anthologie Al-Âla (Maison des Cultures du Monde, 1989-); "
+               "O. Wright, Andalusian music"),
         Rhythm("darj", 4, 2, _darj_hits(), 96, 0.0, "oud", "strings", "drone",
                _frozen({"fr": "Darj (nouba andalouse)", "en": "Darj (Andalusi nuba)", "ar": "درج (نوبة أندلسية)"}),
                "Darj: the moderate four-beat mizan of the Andalusi nuba, simplified.",
