@@ -246,10 +246,13 @@ _IDLE_JS = """
   const arm = () => { clearTimeout(timer); timer = setTimeout(reset, idle); };
   const touched = () => { hide(); arm(); };
   ["pointerdown", "keydown", "touchstart", "wheel"].forEach(n => window.addEventListener(n, touched, {passive: true}));
-  // a trio being made, or arriving, counts as activity: the page never starts over under a visitor's eyes
+  // a trio being made, or arriving, counts as activity: the page never starts over under a visitor's eyes; the
+  // music player's own clock ticking while it plays does not (the piece ends long before the page would start over)
   const page = document.querySelector(".wk-results") || document.body;
-  new MutationObserver(() => { if (!playing()) arm(); }).observe(page, {subtree: true, childList: true,
-                                                                       characterData: true});
+  const ours = (record) => { const player = document.getElementById("wk-audio");
+                             return !(player && player.contains(record.target)); };
+  new MutationObserver((records) => { if (!playing() && records.some(ours)) arm(); }).observe(
+    page, {subtree: true, childList: true, characterData: true});
   overlay.addEventListener("pointerdown", hide);
   arm();
 })();
