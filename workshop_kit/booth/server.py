@@ -373,7 +373,8 @@ def serve_booth(*, host: str = "127.0.0.1", port: int = 7860, lang: str = DEFAUL
     logging.getLogger("workshop_kit").setLevel(logging.INFO)
     app = create_app(demo, root=folder, take=visitor.take, visitor=visitor, uploads=studio)
     threading.Thread(target=visitor.warm_up, name="workshop-kit-warm-up", daemon=True).start()
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
+                            timeout_graceful_shutdown=5)  # an open page (its event stream) holds no stop
     server = uvicorn.Server(config)
     url = f"http://127.0.0.1:{port}" if host in ("0.0.0.0", "127.0.0.1") else f"http://{host}:{port}"
     if background:
