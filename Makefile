@@ -26,6 +26,17 @@ PORT ?= 7860
 LANG_UI ?= fr
 BOOTH_ARGS ?=
 PYTEST_ARGS ?=
+# The suite runs in TEST_WORKERS processes (pytest-xdist; a test file stays in one), each with one torch thread, so
+# that the cores are shared out rather than fought over (threads of two processes spinning on the same cores cost
+# more than they give). TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
+ifeq ($(TEST_WORKERS),0)
+XDIST :=
+THREADS :=
+else
+XDIST := -n $(TEST_WORKERS) --dist loadfile
+THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+endif
 
 .PHONY: setup demo test soak bench gpu-check doctor notebooks pack clean browser
 
@@ -66,7 +77,7 @@ test: $(STAMP) browser
 	WORKSHOP_KIT_REQUIRE_GLTF_VALIDATOR=$$(test -f $(GLTF_VALIDATOR) && echo 1 || echo 0) \
 	WORKSHOP_KIT_REQUIRE_BROWSER=$$(command -v chromium >/dev/null 2>&1 && echo 1 || echo 0) \
 	WORKSHOP_KIT_REQUIRE_CLASSROOM=$$(test -f $(HUB_PROXY) && echo 1 || echo 0) \
-	  $(PY) -m pytest $(PYTEST_ARGS)
+	$(THREADS) $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # Minutes of each engine made and saved again and again, memory traced: the leak checks too long for `make test`.
 soak: $(STAMP)
