@@ -51,9 +51,6 @@ UPLOAD_QUOTA_BYTES = 120 * 2**20
 UPLOAD_QUOTA_SECONDS = 600
 """What one visitor (one address) may upload in ten minutes."""
 
-DAY_MAX_BYTES = 3 * 2**30
-"""The most the booth keeps on disk: older trios go first."""
-
 FONTS = ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf", "NotoSansTifinagh-Regular.ttf")
 
 
