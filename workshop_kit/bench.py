@@ -409,15 +409,8 @@ def classroom_table(report: dict[str, Any]) -> str:
 
 def classroom_main(*, sizes: tuple[int, ...] = CLASSROOM_SIZES, out: str | None = "bench/classroom.json",
                    readme: str | None = None) -> int:
-    report = classroom(sizes, progress=lambda msg: print(f"… {msg}", file=sys.stderr, flush=True))
-    if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        write_json(out, report)
-    text = classroom_table(report)
-    print(text)
-    if readme:
-        replace_block(readme, CLASSROOM_START, CLASSROOM_END, text)
-    return 0
+    report = classroom(sizes, progress=_say)
+    return _publish(report, classroom_table(report), out, readme, CLASSROOM_START, CLASSROOM_END)
 
 
 # `workshop-kit bench --pretrained-shapes`: the pretrained engines at their real size (random weights), per runtime
