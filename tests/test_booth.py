@@ -234,6 +234,15 @@ def _fn(demo, name):
     return next(block_fn.fn for block_fn in demo.fns.values() if block_fn.name == name)
 
 
+def _hand(demo, draw, piece):
+    """Hand ``piece`` to the draw event ``draw`` as its make event does: through the studio's handoff."""
+    from workshop_kit.booth.studio import Page
+
+    cells = _fn(demo, draw).__closure__ or ()
+    page = next(c.cell_contents for c in cells if isinstance(c.cell_contents, Page))
+    return page.handoff.put(piece)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("engine", ["rules", "melody-model"])
 def test_each_music_engine_gives_wav_and_midi(client, engine):
@@ -381,7 +390,7 @@ def test_music_figures_and_summary(tmp_path):
 
     demo = build_booth(output_dir=tmp_path)
     result = music.generate(engine="rules", scale="bayati", rhythm="gnawa", bars=2, seed=0)
-    box, roll, spectrogram, summary = _fn(demo, "draw_music")(result, "en")
+    box, roll, spectrogram, summary = _fn(demo, "draw_music")(_hand(demo, "draw_music", (result, None)), "en")
     assert box["visible"] is True
     assert roll.ndim == 3 and spectrogram.ndim == 3
     assert summary.startswith("Tempo")
@@ -394,11 +403,11 @@ def test_mesh_preview_and_verdict_speak_the_visitors_language(tmp_path):
 
     demo = build_booth(output_dir=tmp_path)
     result = mesh.generate(engine="lathe", preset="bowl", seed=0)
-    picture, verdict = _fn(demo, "draw_mesh")(result, "ar")
+    picture, verdict = _fn(demo, "draw_mesh")(_hand(demo, "draw_mesh", (result, None)), "ar")
     assert picture.ndim == 3 and picture.shape[2] == 3
     assert verdict == result.printability.verdict("ar")
     assert verdict.startswith(t("printability.ready" if result.printability.ready else "printability.to_fix", "ar")[:8])
-    _, verdict = _fn(demo, "draw_mesh")(result, "fr")
+    _, verdict = _fn(demo, "draw_mesh")(_hand(demo, "draw_mesh", (result, None)), "fr")
     assert verdict == result.printability.verdict("fr")
 
 
@@ -410,7 +419,7 @@ def test_a_withheld_picture_is_said_in_the_visitors_language(tmp_path):
     demo = build_booth(output_dir=tmp_path)
     result = image.generate(engine="cppn", size=64, seed=0)
     result.notes.append("safety checker: the picture was withheld; try another prompt or seed")
-    notes, strip_box, strip = _fn(demo, "draw_image")((result, None), "fr")
+    notes, strip_box, strip = _fn(demo, "draw_image")(_hand(demo, "draw_image", (result, None)), "fr")
     assert notes["visible"] is True and t("image.withheld", "fr") in notes["value"]
     assert strip_box["visible"] is False and strip is None
 
@@ -572,3 +581,43 @@ def test_every_booth_field_and_choice_has_its_words_in_each_language():
     for engine in ENGINES:
         for lang in LANGS:
             assert STRINGS[f"engine.{engine}"].get(lang), (engine, lang)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Memory held between events and sessions: bounded whatever visitors and clients do
+
+
+def test_pieces_waiting_for_their_drawings_are_bounded(tmp_path):
+    """A client of the API never asks for the drawings: its pieces must not pile up in the booth's memory."""
+    from workshop_kit.booth import build_booth
+
+    demo = build_booth(output_dir=tmp_path)
+    make = _fn(demo, "make_mesh")
+    tokens = [make(engine="lathe", seed=str(k))[3] for k in range(20)]
+    cells = _fn(demo, "draw_mesh").__closure__ or ()
+    from workshop_kit.booth.studio import Page
+
+    handoff = next(c.cell_contents for c in cells if isinstance(c.cell_contents, Page)).handoff
+    assert len(handoff) == handoff.size < 20
+    assert all(isinstance(token, str) and len(token) < 40 for token in tokens)  # the session holds a token only
+    skipped = _fn(demo, "draw_mesh")(tokens[0], "fr")  # dropped long ago: nothing drawn, nothing raised
+    assert all(update == {"__type__": "update"} for update in skipped)
+    picture, verdict = _fn(demo, "draw_mesh")(tokens[-1], "fr")  # the latest is still there, and taken once
+    assert picture.ndim == 3 and verdict
+    assert _fn(demo, "draw_mesh")(tokens[-1], "fr")[0] == {"__type__": "update"}
+
+
+def test_page_sessions_kept_are_bounded():
+    """Every page load or client is a session; the booth keeps the most recent ``SESSIONS_MAX`` of them."""
+    from gradio.routes import App
+
+    from workshop_kit.booth import build_booth
+    from workshop_kit.booth.app import SESSIONS_MAX, launch_options
+
+    demo = build_booth(studio=False)
+    app = App.create_app(demo)
+    for k in range(SESSIONS_MAX + 40):
+        app.state_holder[f"visitor-{k}"]
+    assert len(app.state_holder.session_data) == SESSIONS_MAX
+    assert f"visitor-{SESSIONS_MAX + 39}" in app.state_holder and "visitor-0" not in app.state_holder
+    assert launch_options()["state_session_capacity"] == SESSIONS_MAX

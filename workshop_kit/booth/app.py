@@ -51,6 +51,11 @@ CONCURRENCY = QUEUE["concurrency_limit"]
 DAY_MAX_BYTES = 3 * 2**30
 """The most the day's trios may take on disk: the oldest go first beyond it."""
 
+SESSIONS_MAX = 64
+"""Page sessions whose state the booth keeps (the most recently used: a kiosk's page, a room of trainers' and
+participants' studios); Gradio's own default is 10,000, which a day of pages and clients fills with a fraction of
+a megabyte each and never gives back."""
+
 MAX_UPLOAD = "40mb"
 """Gradio refuses larger uploads at the door; the kit's own, lower bounds (20 MB) answer in the visitor's language."""
 
@@ -174,6 +179,7 @@ def build_booth(lang: str = DEFAULT_LANG, output_dir: str | Path | None = None, 
             _studio_page(lang, folders, offers)
 
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    demo.state_session_capacity = SESSIONS_MAX  # read when the page is served (mounted or launched)
     return (demo, visitor) if with_visitor else demo
 
 
@@ -238,6 +244,7 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
         ssr_mode=False,
         mcp_server=False,
         max_file_size=MAX_UPLOAD,
+        state_session_capacity=SESSIONS_MAX,
     )
     options.update(overrides)
     return options

@@ -59,6 +59,49 @@ class CallFolders:
                 continue
 
 
+class Handoff:
+    """Pieces handed from the event that makes them to the event that draws their pictures, held here and bounded.
+
+    A page's state would keep each visitor session's last piece (a mesh, a sound, their caches: megabytes) for as
+    long as the state lives, whether or not a browser ever asks for the drawing (a client of the API never does).
+    The make event stores the piece here and puts only its token in the page's state; the draw event takes it out.
+    At most ``size`` pieces wait at once, the oldest dropped first: the memory is bounded whatever the sessions do.
+
+    >>> box = Handoff(size=2)
+    >>> first = box.put("a"); second = box.put("b"); third = box.put("c")
+    >>> box.take(first) is None, box.take(third), box.take(third) is None, len(box)
+    (True, 'c', True, 1)
+    """
+
+    def __init__(self, size: int = 16):
+        import collections
+        import threading
+
+        self.size = size
+        self._items: collections.OrderedDict[str, Any] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, piece: Any) -> str:
+        import secrets
+
+        token = secrets.token_hex(8)
+        with self._lock:
+            self._items[token] = piece
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return token
+
+    def take(self, token: Any) -> Any:
+        """The piece of ``token``, removed from here; ``None`` when it was already taken or dropped."""
+        if not isinstance(token, str):
+            return None
+        with self._lock:
+            return self._items.pop(token, None)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # What this machine offers
 

@@ -21,7 +21,7 @@ from ..i18n import DEFAULT_LANG, is_rtl, t
 from ..registry import ENGINES, Engine, Option
 from ..validation import check_choice, check_float, check_int
 from . import components as kit
-from .common import (NONE, CallFolders, Offers, call, engine_choices, field_label, kit_error, make_piece,
+from .common import (NONE, CallFolders, Handoff, Offers, call, engine_choices, field_label, kit_error, make_piece,
                      option_choices, seed_value)
 
 __all__ = ["Wiring", "Page", "studio_tabs", "fields_of"]
@@ -71,6 +71,7 @@ class Page:
     lang_box: gr.Radio
     folders: CallFolders
     offers: Offers
+    handoff: Handoff = field(default_factory=Handoff)  # pieces on their way from "make" to "draw"
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -198,7 +199,8 @@ def _words(component: Any, key: str, attr: str = "label", *, rtl: bool = False) 
 
 
 def _made_state() -> gr.State:
-    """Hands the piece just made to the event that draws its pictures; forgotten soon after."""
+    """The token of the piece just made (held in :class:`~workshop_kit.booth.common.Handoff`, not in the session)
+    for the event that draws its pictures."""
     return gr.State(None, time_to_live=600)
 
 
@@ -329,7 +331,7 @@ def _make(tab: _Tab, page: Page, draw_kind: str):
         def work():
             engine, options = tab.options(named["engine"], named)
             result, extra, paths = make_piece(engine, options, seed_value(named.get("seed")), page.folders)
-            return str(paths[0]), [str(p) for p in paths], str(result.seed), (result, extra)
+            return str(paths[0]), [str(p) for p in paths], str(result.seed), page.handoff.put((result, extra))
 
         return call(lang, work)
 
@@ -371,8 +373,12 @@ def _music_tab(page: Page) -> Wiring:
         made = _made_state()
 
     def draw_music(made, lang=DEFAULT_LANG):
+        piece = page.handoff.take(made)
+        if piece is None:  # dropped while the queue was long: the piece is shown, its drawings are not
+            return [gr.skip()] * 4
+
         def work():
-            result = made[0] if isinstance(made, tuple) else made
+            result = piece[0]
             roll_picture = None
             if result.score is not None:
                 roll_picture = analysis.piano_roll_image(result, width=ROLL_PX[0], height=ROLL_PX[1], lang=lang).image
@@ -437,10 +443,14 @@ def _image_tab(page: Page) -> Wiring:
         made = _made_state()
 
     def draw_image(made, lang=DEFAULT_LANG):
+        piece = page.handoff.take(made)
+        if piece is None:
+            return [gr.skip()] * 3
+
         def work():
             from ..image.motif_diffusion import filmstrip
 
-            result, steps = made
+            result, steps = piece
             film = filmstrip(steps, count=min(FILMSTRIP_FRAMES, len(steps))) if steps else None
             words = _picture_notes(result, lang)
             return gr.update(value=words, visible=bool(words)), gr.update(visible=film is not None), film
@@ -485,8 +495,12 @@ def _mesh_tab(page: Page) -> Wiring:
         made = _made_state()
 
     def draw_mesh(made, lang=DEFAULT_LANG):
+        piece = page.handoff.take(made)
+        if piece is None:
+            return [gr.skip()] * 2
+
         def work():
-            result = made[0] if isinstance(made, tuple) else made
+            result = piece[0]
             return result.preview(size=PREVIEW_PX).image, verdict(result.printability, lang)
 
         return call(lang, work)
