@@ -8,7 +8,9 @@ by the machine that prepares the offline pack, or here on first use — into a f
 * ``cache_dir()/openvino/<key>-<stamp>/<weights>/`` (written here),
 
 where ``<stamp>`` changes whenever the source model's files do and ``<weights>`` is ``int8`` (weights compressed
-to 8 bits by nncf, computing still in floating point) or ``fp32``. A folder is written all at once (the kit's
+to 8 bits by nncf, computing still in floating point), ``hybrid`` (the same for the linear layers, and the
+convolutions quantized in full, calibrated on the inputs the network sees: what a CPU without BF16 runs) or
+``fp32``. A folder is written all at once (the kit's
 :func:`~workshop_kit.shipped.staged_folder`: a half-written folder is never used) with an ``openvino.json`` saying
 what made it and a ``MANIFEST.json`` of its files. A folder made by another kit or OpenVINO version, or whose
 files are not the size its manifest says (a copy cut short), is converted again, and the caller is told why.
@@ -22,6 +24,7 @@ the instructions this CPU has.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -168,7 +171,8 @@ class Part:
     name: str
     build: Callable[[], tuple[Any, Any]]
     inputs: tuple[tuple[str, tuple[int, ...]], ...]
-    compress: bool = True  # int8 weights for this part when the folder is int8
+    compress: bool = True  # int8 weights for this part when the folder is int8 or hybrid
+    calibration: Callable[[], list[dict[str, Any]]] | None = None  # inputs it sees, for hybrid int8 (convolutions)
 
 
 def _problem(folder: Path, parts: Sequence[Part]) -> str | None:
@@ -272,7 +276,10 @@ def convert(key: str, source: str | os.PathLike, parts: Sequence[Part], weights:
             gc.collect()
             for port, (name, _) in zip(model.inputs, part.inputs, strict=True):
                 port.get_tensor().set_names({name})
-            if weights == "int8" and part.compress:
+            if weights == "hybrid" and part.compress and part.calibration is not None:
+                bar.set_postfix_str(f"{part.name}: calibrating int8 (minutes)")
+                model = _hybrid(model, part.calibration())
+            elif weights in ("int8", "hybrid") and part.compress:
                 bar.set_postfix_str(f"{part.name}: int8 weights")
                 model = _compress(model)
             bar.set_postfix_str(f"{part.name}: writing")
@@ -300,11 +307,10 @@ def _no_telemetry() -> None:
     decorator.telemetry = wrapper.telemetry = wrapper.NNCFTelemetryStub()
 
 
-def _compress(model):
-    """Weights to int8 (asymmetric, per output channel), data-free, quietly."""
+@contextlib.contextmanager
+def _quiet_nncf():
+    """nncf's progress notes and warnings kept out of the user's console (the kit shows its own progress bar)."""
     import logging
-
-    import nncf
 
     nncf_logger = logging.getLogger("nncf")
     level = nncf_logger.level
@@ -312,9 +318,49 @@ def _compress(model):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_ASYM)
+            yield
     finally:
         nncf_logger.setLevel(level)
+
+
+def _compress(model):
+    """Weights to int8 (asymmetric, per output channel), data-free, quietly."""
+    import nncf
+
+    with _quiet_nncf():
+        return nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_ASYM)
+
+
+def _weighted_matmuls(model) -> list[str]:
+    """The names of the matrix products whose second input is a constant (the linear layers' weights)."""
+    names = []
+    for op in model.get_ordered_ops():
+        if op.get_type_name() != "MatMul":
+            continue
+        source = op.input_value(1).get_node()
+        while source.get_type_name() == "Convert":
+            source = source.input_value(0).get_node()
+        if source.get_type_name() == "Constant":
+            names.append(op.get_friendly_name())
+    return names
+
+
+def _hybrid(model, calibration: list[dict[str, Any]]):
+    """Hybrid int8, as OpenVINO's tools do for diffusion UNets: the linear layers get int8 weights (computing in
+    floating point), the convolutions are quantized in full — weights and activations in 8 bits, their ranges
+    measured on ``calibration`` (the inputs the network sees). A CPU without BF16 keeps those convolutions in 8 bits
+    instead of unpacking their weights to fp32 (the UNet: 2.2 GB compiled instead of 5.2 GB) and runs them in int8."""
+    import nncf
+
+    with _quiet_nncf():
+        linear = _weighted_matmuls(model)
+        model = nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_ASYM,
+                                      ignored_scope=nncf.IgnoredScope(types=["Convolution"]))
+        return nncf.quantize(
+            model, nncf.Dataset(calibration), subset_size=len(calibration),
+            model_type=nncf.ModelType.TRANSFORMER, ignored_scope=nncf.IgnoredScope(names=linear),
+            advanced_parameters=nncf.AdvancedQuantizationParameters(
+                smooth_quant_alphas=nncf.AdvancedSmoothQuantParameters(matmul=-1)))
 
 
 def compile_part(folder: str | os.PathLike, name: str, shapes: dict[str, Sequence[int]], maths: str):

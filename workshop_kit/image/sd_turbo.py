@@ -7,9 +7,11 @@ CPU, slightly softer.
 Two runtimes give the same pictures from the same seed (the noise is drawn the same way, from the seed):
 
 * ``runtime="torch"``: the diffusers pipeline, loaded once per (folder, device) and reused; fp16 on a GPU.
-* ``runtime="openvino"``: the text encoder, the UNet and the decoder converted once to OpenVINO with int8
-  weights (:mod:`workshop_kit.openvino_rt`), compiled for the picture's size when first asked for, bf16 maths where
-  the CPU reports BF16, fp32 elsewhere. On a laptop CPU it is the fast one.
+* ``runtime="openvino"``: the text encoder, the UNet and the decoder converted once to OpenVINO
+  (:mod:`workshop_kit.openvino_rt`), compiled for the picture's size when first asked for. Where the CPU reports
+  BF16: int8 weights and bf16 maths. Elsewhere (most laptops): hybrid int8 — the UNet's convolutions computed in
+  8 bits (calibrated once, on the inputs the pipeline gives it), the linear layers with int8 weights, fp32 maths;
+  this keeps the compiled UNet at 2.2 GB instead of 5.2 GB. On a laptop CPU it is the fast one.
 
 ``runtime="auto"`` takes OpenVINO on a CPU where it is installed (the kit's ``fast`` extra) and memory allows,
 else PyTorch. Each result's provenance says which runtime ran (``model["runtime"]``), and its notes say why when
@@ -42,15 +44,32 @@ SAFETY_KEY = "sd-safety-checker"
 ENGINE = ENGINES["sd-turbo"]
 MIN_SIZE, MAX_SIZE = int(ENGINE.option("size").low), int(ENGINE.option("size").high)
 MAX_STEPS = int(ENGINE.option("steps").high)
-OPENVINO_WEIGHTS = "int8"
-"""The weights of the OpenVINO networks: int8 keeps the pictures faithful (README: int8 against fp32, same seeds)."""
+OPENVINO_WEIGHTS: str | None = None
+"""The weights of the OpenVINO networks, ``None`` for this CPU's (:func:`openvino_weights`); ``"fp32"`` compares."""
+CALIBRATION_PROMPTS = (
+    "zellige of Fès, blue and white", "a Marrakech market at dusk, lanterns", "Chefchaouen's blue streets",
+    "a tagine of red clay on a wooden table", "the Sahara dunes at dawn", "a Tamazight carpet, red and saffron",
+    "a portrait in the style of Moroccan painters", "Rabat's Kasbah of the Udayas, ocean and white walls",
+)
+"""Prompts whose inputs calibrate the UNet's hybrid int8 convolutions (their ranges, not the pictures)."""
 # Peak memory of each runtime per GB of the fp32 UNet and text-encoder weights (4.5 GB for SD-Turbo), measured at
 # 512² on the real architecture (`workshop-kit bench --pretrained-shapes`). Where the CPU has no BF16, OpenVINO
 # turns the int8 weights of the convolutions back into fp32 as it compiles (541 M of the UNet's 866 M parameters
 # are 3×3 convolutions) and keeps them in its own layout: there it needs more memory than PyTorch.
 # Measured here (2 cores, no BF16): PyTorch 5.3 GB, OpenVINO 6.3 GB, converting 4.7 GB; with bf16 maths OpenVINO
 # keeps those weights in bf16 (5.1 GB in the figures this kit started from).
-_MEMORY_PER_WEIGHT_GB = {"torch": 1.12, "openvino-f32": 1.33, "openvino-bf16": 1.06, "convert": 0.97}
+# With hybrid int8 (the kit's choice where the CPU has no BF16) the convolutions stay in 8 bits: the compiled UNet
+# holds 2.2 GB instead of 5.2 GB, and calibrating it, once, costs as much memory as converting.
+_MEMORY_PER_WEIGHT_GB = {"torch": 1.12, "openvino-f32": 1.33, "openvino-bf16": 1.06, "openvino-hybrid": 0.69,
+                         "convert": 0.97, "convert-hybrid": 1.8}
+
+
+def openvino_weights() -> str:
+    """The OpenVINO weights for this CPU: ``"int8"`` (weights in 8 bits, bf16 maths) where it reports BF16, else
+    ``"hybrid"`` (convolutions computed in int8, calibrated once; linear layers with int8 weights)."""
+    if OPENVINO_WEIGHTS is not None:
+        return OPENVINO_WEIGHTS
+    return "int8" if openvino_rt.precision() == "bf16" else "hybrid"
 
 
 @functools.lru_cache(maxsize=2)
@@ -127,9 +146,29 @@ def _model_parts(folder: str) -> list[openvino_rt.Part]:
 
         return UNet().eval(), (torch.randn(1, channels, 8, 8), torch.tensor([999.0]), torch.randn(1, length, hidden))
 
+    def calibration() -> list[dict]:
+        """The UNet's inputs as the pipeline gives them: unit-variance latents at the model's own size, the first
+        step of text → image (999) and later ones of image → image, the text encoder's embeddings of a few prompts."""
+        import torch
+        from transformers import CLIPTextModel, CLIPTokenizer
+
+        tokenizer = CLIPTokenizer.from_pretrained(folder, subfolder="tokenizer", local_files_only=True)
+        encoder = CLIPTextModel.from_pretrained(folder, subfolder="text_encoder", local_files_only=True).eval()
+        side = int(_config(folder, "unet").get("sample_size") or 64)
+        generator = torch.Generator().manual_seed(0)
+        samples = []
+        with torch.no_grad():
+            for k, prompt in enumerate(CALIBRATION_PROMPTS):
+                ids = tokenizer(prompt, padding="max_length", max_length=tokenizer.model_max_length,
+                                truncation=True, return_tensors="pt").input_ids
+                samples.append({"sample": torch.randn(1, channels, side, side, generator=generator).numpy(),
+                                "timestep": np.array([(999.0, 999.0, 749.0, 499.0)[k % 4]], dtype=np.float32),
+                                "encoder_hidden_states": encoder(ids)[0].numpy()})
+        return samples
+
     return [openvino_rt.Part("text_encoder", text_encoder, (("input_ids", (1, length)),)),
             openvino_rt.Part("unet", unet, (("sample", (1, channels, -1, -1)), ("timestep", (1,)),
-                                            ("encoder_hidden_states", (1, length, hidden))))]
+                                            ("encoder_hidden_states", (1, length, hidden))), calibration=calibration)]
 
 
 def _autoencoder(key: str, folder: str):
@@ -179,11 +218,13 @@ def _decoder_parts(key: str, folder: str) -> list[openvino_rt.Part]:
 
 
 def converted(folder: str, taesd: str | None, *, progress: bool = True, notes: list[str] | None = None,
-              dest=None) -> tuple[Path, Path]:
-    """The OpenVINO folders of SD-Turbo's networks and of its decoder, converted once (see :mod:`openvino_rt`)."""
+              dest=None, weights: str | None = None) -> tuple[Path, Path]:
+    """The OpenVINO folders of SD-Turbo's networks and of its decoder, converted once (see :mod:`openvino_rt`);
+    ``weights`` (default: this CPU's, :func:`openvino_weights`) lets the machine that prepares a pack convert for
+    laptops unlike itself (``"hybrid"`` for CPUs without BF16, most laptops; ``"int8"`` for those with it)."""
     key, decoder_folder = _decoder(folder, taesd)
-    model_dir = openvino_rt.convert(MODEL_KEY, folder, _model_parts(folder), OPENVINO_WEIGHTS, progress=progress,
-                                    notes=notes, dest=dest)
+    model_dir = openvino_rt.convert(MODEL_KEY, folder, _model_parts(folder), weights or openvino_weights(),
+                                    progress=progress, notes=notes, dest=dest)
     decoder_dir = openvino_rt.convert(key, decoder_folder, _decoder_parts(key, decoder_folder), "fp32",
                                       progress=progress, notes=notes, dest=dest)
     return model_dir, decoder_dir
@@ -209,6 +250,7 @@ class OpenVinoPipeline:
         self.scaling = float(_config(decoder_folder).get("scaling_factor", 1.0))
         self.tiny = key == TAESD_KEY
         self.size, self.maths = size, maths
+        self.weights = Path(model_dir).name  # int8, hybrid or fp32: the folder's kind
         self.latent = size // self.factor
         channels = _config(folder, "unet")["in_channels"]
         hidden = _config(folder, "text_encoder")["hidden_size"]
@@ -278,7 +320,7 @@ def load_openvino(folder: str, taesd: str | None, size: int, *, progress: bool =
     maths = openvino_rt.precision()
     if openvino_rt.precision_note() and notes is not None:
         notes.append(openvino_rt.precision_note())
-    key = (folder, taesd, size, maths, openvino_rt.source_stamp(folder))
+    key = (folder, taesd, size, maths, openvino_weights(), openvino_rt.source_stamp(folder))
     if key in _OPENVINO:
         return _OPENVINO[key]
     _OPENVINO.clear()  # the size compiled before is freed first: never two UNets in memory at once
@@ -304,7 +346,11 @@ def memory_needed_gb(folder: str, runtime: str) -> float:
     """Peak memory (GB) ``runtime`` needs for SD-Turbo from ``folder``: ``"torch"``, ``"openvino"`` (with the
     maths this CPU runs), or ``"convert"`` (converting to OpenVINO, once)."""
     weights = runtimes.weights_gb(Path(folder) / "unet") + runtimes.weights_gb(Path(folder) / "text_encoder")
-    key = f"openvino-{openvino_rt.precision()}" if runtime == "openvino" else runtime
+    hybrid = openvino_weights() == "hybrid"
+    if runtime == "openvino":
+        key = "openvino-hybrid" if hybrid else f"openvino-{openvino_rt.precision()}"
+    else:
+        key = "convert-hybrid" if runtime == "convert" and hybrid else runtime
     return _MEMORY_PER_WEIGHT_GB[key] * weights + 0.3  # + the decoder, the tokenizer, the libraries
 
 
@@ -323,7 +369,7 @@ def choose_runtime(requested: str, device: str, folder: str, taesd: str | None) 
         return runtimes.Choice("torch", "OpenVINO is not installed (pip install 'workshop-kit[fast]' makes SD-Turbo "
                                         "faster on a CPU)")
     need = memory_needed_gb(folder, "openvino")
-    if openvino_rt.find_converted(MODEL_KEY, folder, _model_parts(folder), OPENVINO_WEIGHTS) is None:
+    if openvino_rt.find_converted(MODEL_KEY, folder, _model_parts(folder), openvino_weights()) is None:
         need = max(need, memory_needed_gb(folder, "convert"))
     ok, free = runtimes.fits(need)
     if ok or requested == "openvino":
@@ -408,7 +454,7 @@ def generate(*, prompt: str, image=None, strength: float = 0.5, steps: int = 1, 
         pipe = load_openvino(folder, taesd, size, progress=progress, notes=notes)
         tokenizer = pipe.tokenizer
         out = pipe(text, steps, generator, image=start_image, strength=strength)
-        record = {"name": "openvino", "version": openvino_rt._ov_version(), "weights": OPENVINO_WEIGHTS,
+        record = {"name": "openvino", "version": openvino_rt._ov_version(), "weights": pipe.weights,
                   "maths": pipe.maths, "cpu": openvino_rt.cpu_name()}
     else:
         pipe = load_pipeline(folder, device, taesd)
