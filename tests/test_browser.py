@@ -79,6 +79,8 @@ def _open(browser, booth, viewport, lang):
     watch = Watch(page)
     page.goto(booth.url + "/", wait_until="load")
     page.wait_for_selector("#wk-city-fes", timeout=60_000)
+    for selector in (".wk-top h1", "#wk-take p", "#wk-again"):  # rendered after the tiles on a busy machine
+        page.wait_for_selector(selector, timeout=30_000)
     if lang != "fr":
         page.get_by_text(LANG_BUTTONS[lang], exact=True).click()
         page.wait_for_function(f"document.documentElement.lang === '{lang}'", timeout=10_000)
@@ -195,6 +197,8 @@ def test_the_page_starts_over_after_idle_and_plays_the_gallery(browser, booth):
 def test_colours_meet_wcag_aa(browser, booth):
     """Text against its background: at least 4.5:1 (WCAG AA) for the tiles, the button, the titles and hints."""
     context, page, _ = _open(browser, booth, LAPTOP, "fr")
+    for selector in ('.wk-tile', '#wk-again', '.wk-top h1', '.wk-top p', '#wk-take p'):
+        page.wait_for_selector(selector, timeout=30_000)
     pairs = page.evaluate("""() => ['.wk-tile', '#wk-again', '.wk-top h1', '.wk-top p', '#wk-take p']
         .map(s => { const e = document.querySelector(s); const st = getComputedStyle(e);
             let b = e, bg = 'rgba(0, 0, 0, 0)';
