@@ -150,10 +150,10 @@ def _model_parts(folder: str) -> list[openvino_rt.Part]:
         """The UNet's inputs as the pipeline gives them: unit-variance latents at the model's own size, the first
         step of text → image (999) and later ones of image → image, the text encoder's embeddings of a few prompts."""
         import torch
-        from transformers import CLIPTextModel, CLIPTokenizer
+        from transformers import CLIPTokenizer
 
         tokenizer = CLIPTokenizer.from_pretrained(folder, subfolder="tokenizer", local_files_only=True)
-        encoder = CLIPTextModel.from_pretrained(folder, subfolder="text_encoder", local_files_only=True).eval()
+        encoder, _ = text_encoder()  # the very network converted just before, as torch gives it
         side = int(_config(folder, "unet").get("sample_size") or 64)
         generator = torch.Generator().manual_seed(0)
         samples = []
@@ -163,7 +163,7 @@ def _model_parts(folder: str) -> list[openvino_rt.Part]:
                                 truncation=True, return_tensors="pt").input_ids
                 samples.append({"sample": torch.randn(1, channels, side, side, generator=generator).numpy(),
                                 "timestep": np.array([(999.0, 999.0, 749.0, 499.0)[k % 4]], dtype=np.float32),
-                                "encoder_hidden_states": encoder(ids)[0].numpy()})
+                                "encoder_hidden_states": encoder(ids).numpy()})
         return samples
 
     return [openvino_rt.Part("text_encoder", text_encoder, (("input_ids", (1, length)),)),
