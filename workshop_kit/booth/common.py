@@ -21,6 +21,7 @@ from ..errors import WorkshopKitError
 from ..i18n import DEFAULT_LANG, LANGS, STRINGS, label_of, option_label, t
 from ..registry import ENGINES, MODALITIES, Engine, Option
 from ..runtime import BOOTH_MAX_SECONDS
+from .allocator import TRIMMER
 
 logger = logging.getLogger("workshop_kit.booth")
 
@@ -254,7 +255,8 @@ def seed_value(text: object) -> Any:
 
 
 def call(lang: str, work: Callable[[], Any]) -> Any:
-    """Run ``work`` and turn a failure into a ``gr.Error`` in ``lang``, so the page stays up."""
+    """Run ``work`` and turn a failure into a ``gr.Error`` in ``lang``, so the page stays up; then let the
+    allocator's trimmer (:data:`workshop_kit.booth.allocator.TRIMMER`) give the freed memory back."""
     lang = lang_or_default(lang)
     try:
         return work()
@@ -267,6 +269,8 @@ def call(lang: str, work: Callable[[], Any]) -> Any:
         logger.exception("booth: a call failed")
         raise gr.Error(t("error.unexpected", lang), title=t("error.title.unexpected", lang),
                        print_exception=False) from err
+    finally:
+        TRIMMER.made()  # the piece's arrays are freed: give their pages back soon
 
 
 def kit_error(key: str) -> WorkshopKitError:

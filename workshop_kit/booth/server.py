@@ -346,6 +346,10 @@ def serve_booth(*, host: str = "127.0.0.1", port: int = 7860, lang: str = DEFAUL
     from ..errors import ParameterError
     from .share import lan_address
 
+    from .allocator import TRIMMER, tune
+
+    tune()  # before the server's threads: few arenas, large blocks unmapped when freed
+    TRIMMER.start()
     folder = booth_root(root)
     empty(folder)
     os.environ["GRADIO_TEMP_DIR"] = str(folder)  # Gradio's cache is the booth's own folder: files written once
