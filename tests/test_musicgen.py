@@ -99,25 +99,85 @@ def test_the_int8_decoder_stays_close_to_fp32(folder):
     with torch.inference_mode():
         reference = fp32(**inputs, decoder_input_ids=ids).logits
         quantized = musicgen.load_model(str(folder), "cpu", "int8")[0]
-        int8 = quantized(**inputs, decoder_input_ids=ids).logits
+        int8 = quantized.forced_logits(inputs["input_ids"], inputs["attention_mask"], ids)
+    assert int8.shape == reference.shape
     assert float((int8 - reference).pow(2).mean().sqrt() / reference.pow(2).mean().sqrt()) < 0.1
     kinds = {type(m).__module__ for m in quantized.decoder.modules() if type(m).__name__ == "Linear"}
     assert kinds == {"torch.ao.nn.quantized.dynamic.modules.linear"}  # every linear layer of the decoder
 
 
-def test_loading_warms_the_model_up(folder, monkeypatch):
+@pytest.mark.parametrize("guidance, temperature, sample", [(3.0, 1.0, True), (1.0, 0.7, True), (3.0, 1.0, False)])
+def test_the_lean_loop_makes_exactly_the_music_of_transformers_generate(folder, guidance, temperature, sample):
+    """Same weights (fp32), same seed: the kit's loop samples the very codes ``generate`` samples, so int8 differs
+    from ``runtime="torch"`` by its weights' rounding alone."""
+    import torch
+    from transformers import AutoProcessor, MusicgenForConditionalGeneration
+
+    from workshop_kit.music.musicgen_lean import LeanMusicgen
+
+    processor = AutoProcessor.from_pretrained(folder, local_files_only=True)
+    inputs = processor(text=["gnawa trance"], padding=True, return_tensors="pt")
+    load = lambda: MusicgenForConditionalGeneration.from_pretrained(folder, local_files_only=True).eval()  # noqa: E731
+    model, lean = load(), LeanMusicgen(load(), int8=False)
+    for seed in (0, 1, 2):
+        torch.manual_seed(seed)
+        with torch.inference_mode():
+            expected = model.generate(**inputs, do_sample=sample, guidance_scale=guidance, temperature=temperature,
+                                      max_new_tokens=30)
+        torch.manual_seed(seed)
+        with torch.inference_mode():
+            got = lean.generate(inputs["input_ids"], inputs["attention_mask"], steps=30, guidance_scale=guidance,
+                                temperature=temperature, do_sample=sample)
+        assert got.shape == expected.shape and torch.equal(got, expected)
+    ids = torch.randint(0, model.decoder.config.vocab_size, (model.decoder.config.num_codebooks, 12),
+                        generator=torch.Generator().manual_seed(1))
+    with torch.inference_mode():
+        reference = model(**inputs, decoder_input_ids=ids).logits
+        forced = lean.forced_logits(inputs["input_ids"], inputs["attention_mask"], ids)
+    assert torch.allclose(forced, reference, atol=1e-5)
+
+
+def test_the_lean_cache_is_bounded_by_the_steps_it_was_made_for(folder):
+    import torch
+
+    lean, processor = musicgen.load_model(str(folder), "cpu", "int8")
+    inputs = processor(text=["gnawa"], padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        lean.decoder.start(lean._states(inputs["input_ids"], inputs["attention_mask"], True), 2)
+        codes = torch.zeros((2, lean.codebooks, 1), dtype=torch.long)
+        assert lean.decoder.step(codes, 1).shape == (2, lean.codebooks, lean.config.decoder.vocab_size)
+        with pytest.raises(IndexError, match="step 2"):
+            lean.decoder.step(codes, 2)
+    lean.decoder.finish()
+
+
+def test_a_stereo_model_runs_in_transformers_and_says_why(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"decoder": {"audio_channels": 2}}))
+    choice = musicgen.choose_runtime("int8", "cpu", str(tmp_path))
+    assert choice.name == "torch" and "stereo" in choice.why
+
+
+@pytest.mark.parametrize("runtime", ["int8", "torch"])
+def test_loading_warms_the_model_up(folder, monkeypatch, runtime):
     from transformers import MusicgenForConditionalGeneration
 
+    from workshop_kit.music.musicgen_lean import LeanMusicgen
+
     calls = []
-    original = MusicgenForConditionalGeneration.generate
+    original_hf, original_lean = MusicgenForConditionalGeneration.generate, LeanMusicgen.generate
 
-    def counting(self, *args, **kwargs):
+    def counting_hf(self, *args, **kwargs):
         calls.append(kwargs.get("max_new_tokens"))
-        return original(self, *args, **kwargs)
+        return original_hf(self, *args, **kwargs)
 
-    monkeypatch.setattr(MusicgenForConditionalGeneration, "generate", counting)
+    def counting_lean(self, *args, **kwargs):
+        calls.append(kwargs.get("steps"))
+        return original_lean(self, *args, **kwargs)
+
+    monkeypatch.setattr(MusicgenForConditionalGeneration, "generate", counting_hf)
+    monkeypatch.setattr(LeanMusicgen, "generate", counting_lean)
     musicgen.load_model.cache_clear()
-    make(folder)
+    make(folder, runtime=runtime, device="cpu")
     assert calls == [musicgen.WARM_UP_STEPS, 50]  # the warm-up as it loads, then the piece
 
 

@@ -540,11 +540,14 @@ def _musicgen_logits(spec: dict[str, Any]) -> str:
     choice = musicgen.choose_runtime(spec["runtime"], "cpu", spec["folder"])
     model, processor = musicgen.load_model(spec["folder"], "cpu", choice.name)
     inputs = processor(text=["gnawa trance"], padding=True, return_tensors="pt")
-    codebooks = model.decoder.config.num_codebooks
+    decoder = model.config.decoder
     generator = torch.Generator().manual_seed(0)
-    ids = torch.randint(0, model.decoder.config.vocab_size, (codebooks, 16), generator=generator)
+    ids = torch.randint(0, decoder.vocab_size, (decoder.num_codebooks, 16), generator=generator)
     with torch.inference_mode():
-        logits = model(**inputs, decoder_input_ids=ids).logits.float().numpy()
+        if hasattr(model, "forced_logits"):  # the lean loop (int8)
+            logits = model.forced_logits(inputs["input_ids"], inputs["attention_mask"], ids).float().numpy()
+        else:
+            logits = model(**inputs, decoder_input_ids=ids).logits.float().numpy()
     path = Path(spec["work"]) / f"musicgen-logits-{spec['runtime']}.npy"
     np.save(path, logits)
     return str(path)
@@ -735,7 +738,8 @@ def pretrained_table(report: dict[str, Any]) -> str:
     if lengths:
         lines += ["", "| MusicGen-small, guidance 3 | " + " | ".join(f"{k} s of audio" for k in lengths)
                   + " | peak RSS | vs torch |", "|---|" + "---:|" * (len(lengths) + 2)]
-        for name, label in (("torch", "PyTorch fp32"), ("int8", "PyTorch, int8 decoder")):
+        for name, label in (("torch", "PyTorch fp32, transformers' generate"),
+                            ("int8", "PyTorch int8 decoder, the kit's lean loop")):
             cells = [f"{mg[k][name]['median_s']:.1f} s ({mg[k][name]['rtf']:.2f} s per s)"
                      + (" ✓" if mg[k][name]["meets_target"] else " ✗") for k in lengths]
             ratio = f"{mg[lengths[0]]['speed-up']:.2f}×" if name == "int8" else "1×"
@@ -744,6 +748,9 @@ def pretrained_table(report: dict[str, Any]) -> str:
             lines.append(f"| {label} | " + " | ".join(cells) + f" | {shown} | {ratio} |")
         fs = mg.get("first_vs_second")
         lg = mg.get("int8_vs_fp32_logits")
+        if m.get("sd_measured"):
+            lines += ["", f"SD-Turbo measured by the run of {m['sd_measured'][:16].replace('T', ' ')} UTC on the same "
+                      "machine (MusicGen-small alone was measured again since)."]
         if m.get("musicgen_measured"):
             lines += ["", f"MusicGen-small measured by the run of {m['musicgen_measured'][:16].replace('T', ' ')} UTC "
                       "on the same machine (SD-Turbo alone was measured again since)."]

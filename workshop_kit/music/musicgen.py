@@ -6,9 +6,11 @@ the network. The model is loaded once per (folder, device, runtime) and reused, 
 steps of a short piece), so the first piece takes no longer than the next ones.
 
 Nearly all of a piece's time is the decoder's steps (50 per second of audio, each reading every decoder weight
-for two rows: with and without the prompt). On a CPU, ``runtime="int8"`` stores the decoder's linear layers in
-8 bits (PyTorch's dynamic quantization: a quarter of the memory to read per step) and is what ``"auto"`` takes
-there; ``"torch"`` keeps every weight in fp32 (fp16 on a GPU). The provenance says which runtime ran.
+for two rows: with and without the prompt). On a CPU, ``runtime="int8"`` is what ``"auto"`` takes: the decoder's
+linear layers in 8 bits (PyTorch's dynamic quantization: a quarter of the memory to read per step), run by the
+kit's lean loop (:mod:`workshop_kit.music.musicgen_lean`: the cache written in place, fused products; it samples
+as transformers does). ``"torch"`` is transformers' own ``generate`` with every weight in fp32 (fp16 on a GPU).
+The provenance says which runtime ran.
 """
 
 from __future__ import annotations
@@ -32,21 +34,6 @@ WARM_UP_STEPS = 4
 _OVERHEAD_GB = 0.7  # libraries and activations beyond the weights, measured on the real architecture
 
 
-def _quantize_decoder(model):
-    """The decoder's linear layers in int8 (weights per output channel; activations scaled per call)."""
-    import warnings
-
-    import torch
-
-    with warnings.catch_warnings():  # torch.ao.quantization announces its move to torchao; it still works
-        warnings.simplefilter("ignore")
-        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-        model.decoder = quantize_dynamic(model.decoder, {torch.nn.Linear: per_channel_dynamic_qconfig},
-                                         dtype=torch.qint8, inplace=True)
-    return model
-
-
 @functools.lru_cache(maxsize=1)
 def load_model(folder: str, device: str, runtime: str = "torch"):
     """Load the MusicGen model and its processor from ``folder`` onto ``device`` (cached), warmed up."""
@@ -57,12 +44,16 @@ def load_model(folder: str, device: str, runtime: str = "torch"):
     model = MusicgenForConditionalGeneration.from_pretrained(folder, dtype=dtype, local_files_only=True)
     processor = AutoProcessor.from_pretrained(folder, local_files_only=True)
     model = model.to(device).eval()
-    if runtime == "int8":
-        model = _quantize_decoder(model)
     with torch.random.fork_rng(devices=[torch.device(device)] if device.startswith("cuda") else []), \
             torch.inference_mode():  # the first steps are slow (kernels chosen, weights paged in): not a visitor's
         inputs = processor(text=["warm up"], padding=True, return_tensors="pt").to(device)
-        model.generate(**inputs, do_sample=True, guidance_scale=3.0, max_new_tokens=WARM_UP_STEPS)
+        if runtime == "int8":  # transformers' decoder is let go: the lean one holds its layers, in 8 bits
+            from .musicgen_lean import LeanMusicgen
+
+            model = LeanMusicgen(model, int8=True)
+            model.generate(inputs["input_ids"], inputs["attention_mask"], steps=WARM_UP_STEPS)
+        else:
+            model.generate(**inputs, do_sample=True, guidance_scale=3.0, max_new_tokens=WARM_UP_STEPS)
     return model, processor
 
 
@@ -88,6 +79,17 @@ def memory_needed_gb(folder: str) -> float:
     return runtimes.weights_gb(folder) + _OVERHEAD_GB
 
 
+def _stereo(folder: str) -> bool:
+    import json
+    from pathlib import Path
+
+    try:
+        config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return int(config.get("decoder", {}).get("audio_channels", 1)) != 1
+
+
 def choose_runtime(requested: str, device: str, folder: str) -> runtimes.Choice:
     """The runtime that runs MusicGen here: ``requested`` unless it cannot (then the reason, in one line)."""
     if requested == "torch":
@@ -95,6 +97,9 @@ def choose_runtime(requested: str, device: str, folder: str) -> runtimes.Choice:
     if device != "cpu":  # dynamic int8 kernels are the CPU's; a GPU runs fp16
         why = f"int8 runs on the CPU; on {device} the model runs in fp16" if requested == "int8" else ""
         return runtimes.Choice("torch", why)
+    if _stereo(folder):
+        return runtimes.Choice("torch", "int8 runs mono MusicGen models; this one is stereo: fp32 weights"
+                               if requested == "int8" else "")
     need = memory_needed_gb(folder)
     ok, free = runtimes.fits(need)
     return runtimes.Choice("int8", "" if ok else f"MusicGen needs about {need:.1f} GB and {free:.1f} GB are free: "
@@ -143,6 +148,7 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
     choice = choose_runtime(args["runtime"], device, folder)
 
     import torch
+    from tqdm.auto import tqdm
     from transformers import LogitsProcessorList
 
     start = time.perf_counter()
@@ -154,9 +160,15 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
         inputs = processor(text=[text], padding=True, return_tensors="pt").to(device)
         torch.manual_seed(seed)
         with torch.inference_mode():
-            audio = model.generate(**inputs, do_sample=True, guidance_scale=guidance_scale, temperature=temperature,
-                                   max_new_tokens=steps,
-                                   logits_processor=LogitsProcessorList([_progress_processor(steps, progress)]))
+            if choice.name == "int8":
+                with tqdm(total=steps, desc="MusicGen", unit="step", disable=not progress, leave=False) as bar:
+                    audio = model.generate(inputs["input_ids"], inputs.get("attention_mask"), steps=steps,
+                                           guidance_scale=guidance_scale, temperature=temperature,
+                                           tick=lambda: bar.update(1))
+            else:
+                audio = model.generate(**inputs, do_sample=True, guidance_scale=guidance_scale,
+                                       temperature=temperature, max_new_tokens=steps,
+                                       logits_processor=LogitsProcessorList([_progress_processor(steps, progress)]))
     wave = audio[0].float().cpu().numpy().T  # (samples, channels)
     peak = float(np.abs(wave).max()) if wave.size else 0.0
     if peak > 0.99:  # keep the file free of clipping
@@ -164,7 +176,8 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
     rate = int(model.config.audio_encoder.sampling_rate)
     record = get_spec(MODEL_KEY).record(folder)
     record["runtime"] = {"name": choice.name, "version": torch.__version__,
-                         "weights": "int8 decoder" if choice.name == "int8" else str(model.dtype).replace("torch.", "")}
+                         "weights": "int8 decoder" if choice.name == "int8" else str(model.dtype).replace("torch.", ""),
+                         "loop": "workshop-kit lean decoder" if choice.name == "int8" else "transformers generate"}
     return AudioResult(engine="musicgen", seed=seed,
                        params=dict(prompt=text, seconds=seconds, guidance_scale=guidance_scale, temperature=temperature,
                                    runtime=args["runtime"]),

@@ -1,0 +1,234 @@
+"""MusicGen's decoding loop, lean, for a CPU: the network and the sampling of transformers' ``generate``, less work.
+
+On a CPU nearly all of a MusicGen piece is its decoder's steps (50 a second of audio), and at batch 2 (the prompt,
+and the empty prompt that classifier-free guidance needs) a step is bound by reading the weights, plus what runs
+around them. transformers' loop spends about a third of a step outside the network's arithmetic (cache objects,
+masks built each step, a growing cache copied on every step). :class:`LeanDecoder` runs the same layers with:
+
+- a cache allocated once per piece, written in place (a step costs the same at the 250th as at the first);
+- the cross-attention's keys and values computed once per piece (transformers does it too), read in place;
+- the self-attention's three projections in one matrix, the four codebook heads in one, so a step makes fewer and
+  larger products — each in int8 (PyTorch's dynamic quantization: weights per output channel, activations per
+  call) with ``int8=True``.
+
+:class:`LeanMusicgen` keeps what the loop needs from the loaded model (text encoder, projection, EnCodec) and
+samples as ``generate`` does, in its order: guidance, temperature, top-k, then one draw from torch's generator.
+With ``int8=False`` it makes, for a seed, the very codes transformers makes (tested); with int8 the notes differ by
+the rounding of the weights (the benchmark measures the logits' distance).
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+from typing import Any
+
+import torch
+from torch import nn
+
+__all__ = ["LeanDecoder", "LeanMusicgen", "supported"]
+
+
+def supported(model) -> str:
+    """Why ``model`` cannot take the lean loop (``""``: it can): a mono MusicGen, its text as the only condition."""
+    config = model.config
+    if getattr(config.decoder, "audio_channels", 1) != 1:
+        return "stereo MusicGen models"
+    if type(model).__name__ != "MusicgenForConditionalGeneration":
+        return f"{type(model).__name__}"
+    if getattr(config.decoder, "cross_attention_hidden_size", None) is not None:
+        return "a decoder with its own cross-attention size"
+    generation = model.generation_config
+    if generation.top_p not in (None, 1.0) or generation.repetition_penalty not in (None, 1.0):
+        return "sampling with top-p or a repetition penalty"
+    return ""
+
+
+def _default_top_k() -> int:
+    """The top-k ``generate`` samples with when the model's generation config sets none."""
+    from transformers import GenerationConfig
+
+    defaults = getattr(GenerationConfig, "_get_default_generation_params", lambda: {})()
+    return int(defaults.get("top_k", 50))
+
+
+def _fused(*layers: nn.Linear) -> nn.Linear:
+    """One linear layer doing the work of ``layers`` (same input, outputs side by side; no biases in MusicGen)."""
+    weight = torch.cat([layer.weight.detach() for layer in layers])
+    fused = nn.Linear(weight.shape[1], weight.shape[0], bias=False)
+    fused.weight = nn.Parameter(weight, requires_grad=False)
+    return fused
+
+
+class _Layer(nn.Module):
+    def __init__(self, layer):
+        super().__init__()
+        attn, cross = layer.self_attn, layer.encoder_attn
+        if attn.q_proj.bias is not None or cross.q_proj.bias is not None:
+            raise ValueError("the lean loop expects MusicGen's attention without biases")
+        self.heads, self.head_dim = attn.num_heads, attn.head_dim
+        self.norm_attn, self.norm_cross, self.norm_ff = (layer.self_attn_layer_norm, layer.encoder_attn_layer_norm,
+                                                         layer.final_layer_norm)
+        self.qkv, self.out = _fused(attn.q_proj, attn.k_proj, attn.v_proj), attn.out_proj
+        self.cross_q, self.cross_kv, self.cross_out = cross.q_proj, _fused(cross.k_proj, cross.v_proj), cross.out_proj
+        self.fc1, self.fc2, self.act = layer.fc1, layer.fc2, layer.activation_fn
+
+    def _attend(self, q, keys, values):
+        """One query row per head against ``keys`` (B, H, S, D): softmax(q·kᵀ/√D)·v, in plain products."""
+        scores = torch.matmul(q, keys.transpose(-1, -2)) * (self.head_dim ** -0.5)
+        return torch.matmul(torch.softmax(scores, dim=-1), values)
+
+    def forward(self, h, keys, values, s: int, cross_k, cross_v):
+        b, d = h.shape[0], self.heads * self.head_dim
+        q, k, v = self.qkv(self.norm_attn(h)).view(b, 3, self.heads, 1, self.head_dim).unbind(1)
+        keys[:, :, s:s + 1] = k
+        values[:, :, s:s + 1] = v
+        h = h + self.out(self._attend(q, keys[:, :, :s + 1], values[:, :, :s + 1]).reshape(b, 1, d))
+        q = self.cross_q(self.norm_cross(h)).view(b, self.heads, 1, self.head_dim)
+        h = h + self.cross_out(self._attend(q, cross_k, cross_v).reshape(b, 1, d))
+        return h + self.fc2(self.act(self.fc1(self.norm_ff(h))))
+
+
+class LeanDecoder(nn.Module):
+    """MusicGen's decoder for one step at a time, with its cache in place (see the module's notes).
+
+    :meth:`start` takes the text's hidden states (after the projection) and the most steps to come; :meth:`step`
+    takes the codes of the last step, ``(batch, codebooks, 1)``, and returns the logits ``(batch, codebooks,
+    vocabulary)`` of the next."""
+
+    def __init__(self, decoder_lm, *, int8: bool = False):
+        super().__init__()
+        decoder = decoder_lm.model.decoder
+        self.codebooks, self.vocab = decoder_lm.num_codebooks, decoder_lm.config.vocab_size
+        self.embed = decoder.embed_tokens
+        self.positions = decoder.embed_positions
+        self.layers = nn.ModuleList(_Layer(layer) for layer in decoder.layers)
+        self.norm = decoder.layer_norm
+        self.heads = _fused(*decoder_lm.lm_heads)
+        self.int8 = int8
+        if int8:
+            import warnings
+
+            with warnings.catch_warnings():  # torch.ao.quantization announces its move to torchao; it still works
+                warnings.simplefilter("ignore")
+                from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+                quantize_dynamic(self, {nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True)
+        self._cache: tuple[Any, ...] = ()
+
+    def start(self, states: torch.Tensor, steps: int) -> None:
+        """Make room for ``steps`` steps and compute each layer's cross-attention keys and values of ``states``."""
+        b, t, _ = states.shape
+        first = self.layers[0]
+        shape = (len(self.layers), b, first.heads, steps, first.head_dim)
+        keys, values = torch.zeros(shape, dtype=states.dtype), torch.zeros(shape, dtype=states.dtype)
+        cross = []
+        for layer in self.layers:
+            kv = layer.cross_kv(states).view(b, t, 2, layer.heads, layer.head_dim).permute(2, 0, 3, 1, 4)
+            cross.append((kv[0].contiguous(), kv[1].contiguous()))
+        if self.positions.weights.shape[0] < steps:
+            self.positions.make_weights(steps, self.positions.embedding_dim)
+        self._cache = (keys, values, cross, steps)
+
+    def step(self, codes: torch.Tensor, s: int) -> torch.Tensor:
+        keys, values, cross, steps = self._cache
+        if s >= steps:
+            raise IndexError(f"step {s} beyond the {steps} the cache was made for")
+        h = sum(self.embed[k](codes[:, k]) for k in range(self.codebooks)) + self.positions.weights[s]
+        for i, layer in enumerate(self.layers):
+            h = layer(h, keys[i], values[i], s, *cross[i])
+        return self.heads(self.norm(h)[:, 0]).view(h.shape[0], self.codebooks, self.vocab)
+
+    def finish(self) -> None:
+        """Let the piece's cache go."""
+        self._cache = ()
+
+
+class LeanMusicgen:
+    """A loaded MusicGen, generating through :class:`LeanDecoder` (transformers' decoder is let go)."""
+
+    def __init__(self, model, *, int8: bool = True):
+        why = supported(model)
+        if why:
+            raise ValueError(f"the lean loop does not run {why}")
+        self.config, self.generation_config = model.config, model.generation_config
+        self.dtype = model.dtype
+        self.text_encoder = model.text_encoder
+        projection = getattr(model, "enc_to_dec_proj", None)
+        self.projection = projection if projection is not None and (
+            model.text_encoder.config.hidden_size != model.decoder.config.hidden_size) else None
+        self.audio_encoder = model.audio_encoder
+        self.decoder = LeanDecoder(model.decoder, int8=int8).eval()
+        self.codebooks = self.decoder.codebooks
+        self._delays = type(model.decoder).build_delay_pattern_mask  # transformers' own, called on a light view
+        self._view = SimpleNamespace(num_codebooks=self.codebooks, config=SimpleNamespace(audio_channels=1),
+                                     generation_config=model.generation_config)
+        self.pad = int(model.generation_config.pad_token_id)
+        top_k = model.generation_config.top_k
+        self.top_k = _default_top_k() if top_k is None else int(top_k)
+        self.start_token = int(model.generation_config.decoder_start_token_id)
+
+    def _states(self, input_ids, attention_mask, guidance: bool) -> torch.Tensor:
+        """The text's hidden states as the decoder reads them; with guidance, a second row for the empty prompt
+        (zeros, as transformers makes it)."""
+        states = self.text_encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        if self.projection is not None:
+            states = self.projection(states)
+        if attention_mask is not None:
+            states = states * attention_mask[..., None].to(states.dtype)
+        return torch.cat([states, torch.zeros_like(states)]) if guidance else states
+
+    def codes(self, input_ids, attention_mask=None, *, steps: int, guidance_scale: float = 3.0,
+              temperature: float = 1.0, do_sample: bool = True, tick=None) -> torch.Tensor:
+        """The audio codes ``(1, 1, codebooks, frames)`` for one prompt, over ``steps`` decoder steps (the
+        delay pattern removed, as ``generate`` leaves them for EnCodec)."""
+        if input_ids.shape[0] != 1:
+            raise ValueError("the lean loop makes one piece at a time")
+        guidance = guidance_scale is not None and guidance_scale > 1
+        rows = 2 if guidance else 1
+        ids, pattern = self._delays(self._view, torch.full((self.codebooks, 1), self.start_token, dtype=torch.long),
+                                    pad_token_id=self.start_token, max_length=steps + 1)
+        top_k = self.top_k
+        self.decoder.start(self._states(input_ids, attention_mask, guidance), steps)
+        try:
+            for s in range(steps):
+                ids = torch.where(pattern[..., :ids.shape[-1]] == -1, ids, pattern[..., :ids.shape[-1]])
+                last = ids[:, -1:].view(1, self.codebooks, 1).expand(rows, -1, -1)
+                scores = self.decoder.step(last, s).reshape(rows * self.codebooks, -1).float()
+                if guidance:  # transformers' ClassifierFreeGuidanceLogitsProcessor
+                    cond, uncond = scores.split(self.codebooks)
+                    scores = uncond + (cond - uncond) * guidance_scale
+                if do_sample:
+                    if temperature != 1.0:
+                        scores = scores / temperature
+                    if top_k:
+                        k = min(top_k, scores.shape[-1])
+                        scores = scores.masked_fill(scores < torch.topk(scores, k)[0][..., -1, None], -math.inf)
+                    following = torch.multinomial(torch.softmax(scores, dim=-1), num_samples=1)
+                else:
+                    following = scores.argmax(-1, keepdim=True)
+                ids = torch.cat([ids, following], dim=-1)
+                if tick is not None:
+                    tick()
+        finally:
+            self.decoder.finish()
+        ids = torch.where(pattern[..., :ids.shape[-1]] == -1, ids, pattern[..., :ids.shape[-1]])
+        return ids[ids != self.pad].reshape(1, 1, self.codebooks, -1)
+
+    def generate(self, input_ids, attention_mask=None, *, steps: int, guidance_scale: float = 3.0,
+                 temperature: float = 1.0, do_sample: bool = True, tick=None) -> torch.Tensor:
+        """The audio ``(1, channels, samples)``, as ``MusicgenForConditionalGeneration.generate`` returns it."""
+        codes = self.codes(input_ids, attention_mask, steps=steps, guidance_scale=guidance_scale,
+                           temperature=temperature, do_sample=do_sample, tick=tick)
+        return self.audio_encoder.decode(codes, audio_scales=[None]).audio_values
+
+    def forced_logits(self, input_ids, attention_mask, codes: torch.Tensor) -> torch.Tensor:
+        """The decoder's logits ``(codebooks, length, vocabulary)`` for given codes ``(codebooks, length)``, one
+        step after another with no guidance: what ``model(..., decoder_input_ids=codes).logits`` gives."""
+        length = codes.shape[-1]
+        self.decoder.start(self._states(input_ids, attention_mask, False), length)
+        try:
+            rows = [self.decoder.step(codes[None, :, s:s + 1], s)[0] for s in range(length)]
+        finally:
+            self.decoder.finish()
+        return torch.stack(rows, 1)
