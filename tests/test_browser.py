@@ -167,12 +167,19 @@ def test_arabic_is_right_to_left_throughout(browser, booth):
     context.close()
 
 
-def test_the_phone_shows_the_tiles_two_by_two_and_readable(browser, booth):
+def test_the_phone_shows_the_tiles_two_by_two_and_the_trio_one_block_under_another(browser, booth):
     context, page, watch = _open(browser, booth, PHONE, "fr")
     widths = page.eval_on_selector_all(".wk-tile", "t => t.map(e => e.getBoundingClientRect().width)")
     assert len(widths) == 6 and min(widths) > 120
     size = page.eval_on_selector(".wk-tile", "e => parseFloat(getComputedStyle(e).fontSize)")
     assert size >= 16
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    box = lambda selector: page.locator(selector).first.bounding_box()  # noqa: E731
+    assert box(".wk-top h1")["width"] > 0.8 * PHONE["width"]  # the title across the phone, not in a narrow column
+    _make_trio(page)
+    blocks = [box(s) for s in ("#wk-take", "#wk-again", "#wk-gallery")]
+    for upper, lower in zip(blocks, blocks[1:]):  # the take-home box, the button, the gallery choice: one under another
+        assert upper["y"] + upper["height"] <= lower["y"] + 1 and lower["width"] > 0.8 * PHONE["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert watch.errors == []
     context.close()

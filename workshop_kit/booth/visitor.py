@@ -213,6 +213,8 @@ html[dir="rtl"] .wk-visitor h2, html[dir="rtl"] .wk-visitor p, html[dir="rtl"] .
 html[dir="rtl"] #wk-status, html[dir="rtl"] #wk-take, html[dir="rtl"] #wk-gallery {
   direction: rtl !important; text-align: right !important; }
 @media (max-width: 760px) {
+  .wk-visitor .wk-top, .wk-take { flex-direction: column !important; align-items: stretch !important; }
+  .wk-visitor .wk-top > *, .wk-take > * { width: 100% !important; min-width: 0 !important; flex: none !important; }
   .wk-tiles { grid-template-columns: repeat(2, minmax(0, 1fr)); }
   .wk-results { flex-direction: column !important; }
   .wk-view iframe { height: 280px; }
