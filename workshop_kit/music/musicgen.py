@@ -79,15 +79,29 @@ def memory_needed_gb(folder: str) -> float:
     return runtimes.weights_gb(folder) + _OVERHEAD_GB
 
 
-def _stereo(folder: str) -> bool:
+def lean_refusal(decoder: dict, generation: dict) -> str:
+    """Why the lean loop (:mod:`workshop_kit.music.musicgen_lean`) cannot run a model with this decoder config
+    and generation config (``""``: it can). One rule for a folder's files and for a loaded model."""
+    if int(decoder.get("audio_channels") or 1) != 1:
+        return "stereo MusicGen models"
+    if decoder.get("cross_attention_hidden_size") is not None:
+        return "a decoder with its own cross-attention size"
+    if generation.get("top_p") not in (None, 1.0) or generation.get("repetition_penalty") not in (None, 1.0):
+        return "sampling with top-p or a repetition penalty"
+    return ""
+
+
+def _lean_refusal_for(folder: str) -> str:
     import json
     from pathlib import Path
 
-    try:
-        config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return int(config.get("decoder", {}).get("audio_channels", 1)) != 1
+    def read(name: str) -> dict:
+        try:
+            return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    return lean_refusal(read("config.json").get("decoder", {}), read("generation_config.json"))
 
 
 def choose_runtime(requested: str, device: str, folder: str) -> runtimes.Choice:
@@ -97,9 +111,10 @@ def choose_runtime(requested: str, device: str, folder: str) -> runtimes.Choice:
     if device != "cpu":  # dynamic int8 kernels are the CPU's; a GPU runs fp16
         why = f"int8 runs on the CPU; on {device} the model runs in fp16" if requested == "int8" else ""
         return runtimes.Choice("torch", why)
-    if _stereo(folder):
-        return runtimes.Choice("torch", "int8 runs mono MusicGen models; this one is stereo: fp32 weights"
-                               if requested == "int8" else "")
+    refusal = _lean_refusal_for(folder)
+    if refusal:
+        return runtimes.Choice("torch", f"int8 runs in the kit's lean loop, which does not run {refusal}: "
+                                        "fp32 weights" if requested == "int8" else "")
     need = memory_needed_gb(folder)
     ok, free = runtimes.fits(need)
     return runtimes.Choice("int8", "" if ok else f"MusicGen needs about {need:.1f} GB and {free:.1f} GB are free: "

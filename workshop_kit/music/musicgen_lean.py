@@ -30,18 +30,13 @@ __all__ = ["LeanDecoder", "LeanMusicgen", "supported"]
 
 
 def supported(model) -> str:
-    """Why ``model`` cannot take the lean loop (``""``: it can): a mono MusicGen, its text as the only condition."""
-    config = model.config
-    if getattr(config.decoder, "audio_channels", 1) != 1:
-        return "stereo MusicGen models"
+    """Why ``model`` cannot take the lean loop (``""``: it can): :func:`workshop_kit.music.musicgen.lean_refusal`
+    on its configs, and it must be a ``MusicgenForConditionalGeneration``."""
+    from .musicgen import lean_refusal
+
     if type(model).__name__ != "MusicgenForConditionalGeneration":
         return f"{type(model).__name__}"
-    if getattr(config.decoder, "cross_attention_hidden_size", None) is not None:
-        return "a decoder with its own cross-attention size"
-    generation = model.generation_config
-    if generation.top_p not in (None, 1.0) or generation.repetition_penalty not in (None, 1.0):
-        return "sampling with top-p or a repetition penalty"
-    return ""
+    return lean_refusal(model.config.decoder.to_dict(), model.generation_config.to_dict())
 
 
 def _default_top_k() -> int:
