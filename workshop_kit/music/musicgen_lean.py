@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import math
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 __all__ = ["LeanDecoder", "LeanMusicgen", "supported"]
 
@@ -55,6 +56,25 @@ def _fused(*layers: nn.Linear) -> nn.Linear:
     return fused
 
 
+_DYNAMIC = torch.ops.quantized.linear_dynamic
+
+
+def _product(layer: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+    """``layer``'s product (float or dynamically quantized) called without the module around it: a step makes 145
+    of them, and a module's call costs as much as a small product's arithmetic."""
+    packed = getattr(layer, "_packed_params", None)
+    if packed is None:
+        weight = layer.weight
+        return lambda x: F.linear(x, weight)
+    params = packed._packed_params  # what torch.ao's dynamic Linear calls (version 4: reduce_range, for fbgemm)
+    return lambda x: _DYNAMIC(x, params, True)
+
+
+def _norm(layer: nn.LayerNorm) -> Callable[[torch.Tensor], torch.Tensor]:
+    shape, weight, bias, eps = layer.normalized_shape, layer.weight, layer.bias, layer.eps
+    return lambda x: F.layer_norm(x, shape, weight, bias, eps)
+
+
 class _Layer(nn.Module):
     def __init__(self, layer):
         super().__init__()
@@ -67,21 +87,25 @@ class _Layer(nn.Module):
         self.qkv, self.out = _fused(attn.q_proj, attn.k_proj, attn.v_proj), attn.out_proj
         self.cross_q, self.cross_kv, self.cross_out = cross.q_proj, _fused(cross.k_proj, cross.v_proj), cross.out_proj
         self.fc1, self.fc2, self.act = layer.fc1, layer.fc2, layer.activation_fn
+        self.bind()
 
-    def _attend(self, q, keys, values):
-        """One query row per head against ``keys`` (B, H, S, D): softmax(q·kᵀ/√D)·v, in plain products."""
-        scores = torch.matmul(q, keys.transpose(-1, -2)) * (self.head_dim ** -0.5)
-        return torch.matmul(torch.softmax(scores, dim=-1), values)
+    def bind(self) -> None:
+        """Take the products and norms out of their modules (again after the modules are quantized)."""
+        self._step = (_norm(self.norm_attn), _product(self.qkv), _product(self.out), _norm(self.norm_cross),
+                      _product(self.cross_q), _product(self.cross_out), _norm(self.norm_ff), _product(self.fc1),
+                      _product(self.fc2), self.act)
 
     def forward(self, h, keys, values, s: int, cross_k, cross_v):
-        b, d = h.shape[0], self.heads * self.head_dim
-        q, k, v = self.qkv(self.norm_attn(h)).view(b, 3, self.heads, 1, self.head_dim).unbind(1)
-        keys[:, :, s:s + 1] = k
-        values[:, :, s:s + 1] = v
-        h = h + self.out(self._attend(q, keys[:, :, :s + 1], values[:, :, :s + 1]).reshape(b, 1, d))
-        q = self.cross_q(self.norm_cross(h)).view(b, self.heads, 1, self.head_dim)
-        h = h + self.cross_out(self._attend(q, cross_k, cross_v).reshape(b, 1, d))
-        return h + self.fc2(self.act(self.fc1(self.norm_ff(h))))
+        norm_attn, qkv, out, norm_cross, cross_q, cross_out, norm_ff, fc1, fc2, act = self._step
+        b, heads, head_dim = h.shape[0], self.heads, self.head_dim
+        q, k, v = qkv(norm_attn(h)).view(b, 3, heads, head_dim).unbind(1)
+        keys[:, :, s] = k
+        values[:, :, s] = v
+        attended = F.scaled_dot_product_attention(q[:, :, None], keys[:, :, :s + 1], values[:, :, :s + 1])
+        h = h + out(attended.view(b, 1, heads * head_dim))
+        q = cross_q(norm_cross(h)).view(b, heads, 1, head_dim)
+        h = h + cross_out(F.scaled_dot_product_attention(q, cross_k, cross_v).view(b, 1, heads * head_dim))
+        return h + fc2(act(fc1(norm_ff(h))))
 
 
 class LeanDecoder(nn.Module):
@@ -109,6 +133,8 @@ class LeanDecoder(nn.Module):
                 from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
                 quantize_dynamic(self, {nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True)
+            for layer in self.layers:
+                layer.bind()
         self._cache: tuple[Any, ...] = ()
 
     def start(self, states: torch.Tensor, steps: int) -> None:
