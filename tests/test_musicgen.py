@@ -157,6 +157,54 @@ def test_a_stereo_model_runs_in_transformers_and_says_why(tmp_path):
     assert choice.name == "torch" and "stereo" in choice.why
 
 
+@pytest.fixture()
+def cache(tmp_path_factory, monkeypatch):
+    """A cache of the module's own for OpenVINO's converted EnCodec, and no model kept from another test."""
+    monkeypatch.setenv("WORKSHOP_KIT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "musicgen-cache"))
+    musicgen.load_model.cache_clear()
+    yield
+    musicgen.load_model.cache_clear()
+
+
+@pytest.mark.skipif(not __import__("workshop_kit.openvino_rt").openvino_rt.available(),
+                    reason="OpenVINO is not installed (pip install 'workshop-kit[fast]')")
+def test_int8_decodes_its_audio_through_openvino_as_pytorch_does(folder, cache):
+    import torch
+
+    from workshop_kit.music.musicgen_lean import OpenVinoAudio
+
+    lean, _ = musicgen.load_model(str(folder), "cpu", "int8")
+    assert isinstance(lean.audio, OpenVinoAudio) and lean.notes == []
+    for frames in (3, 16, 31):  # one network, any length (PyTorch below 16 frames)
+        codes = torch.randint(0, lean.config.decoder.vocab_size, (1, 1, lean.codebooks, frames),
+                              generator=torch.Generator().manual_seed(frames))
+        with torch.inference_mode():
+            expected = lean.audio_encoder.decode(codes, audio_scales=[None]).audio_values
+            got = lean.audio(codes)
+        assert got.shape == expected.shape
+        assert float((got - expected).abs().max()) <= 1e-4 * float(expected.abs().max())
+    result = make(folder, runtime="int8", device="cpu")
+    assert result.model["runtime"]["audio_decoder"] == "openvino" and result.notes == []
+
+
+def test_a_failed_conversion_leaves_the_audio_to_pytorch_and_says_so(folder, cache, monkeypatch):
+    from workshop_kit import openvino_rt
+
+    def broken(*args, **kwargs):
+        raise OSError("No space left on device: /somewhere/openvino")
+
+    monkeypatch.setattr(openvino_rt, "available", lambda: False)
+    plain = make(folder, runtime="int8", device="cpu")
+    musicgen.load_model.cache_clear()
+    monkeypatch.setattr(openvino_rt, "available", lambda: True)
+    monkeypatch.setattr(openvino_rt, "convert", broken)
+    result = make(folder, runtime="int8", device="cpu")
+    assert result.model["runtime"]["audio_decoder"] == "torch" and plain.notes == []
+    assert np.array_equal(result.audio, plain.audio)  # the same piece as without OpenVINO
+    assert any("decoded by PyTorch" in note for note in result.notes)
+    assert not any("/somewhere" in note for note in result.notes)  # no path in what a user reads
+
+
 @pytest.mark.parametrize("runtime", ["int8", "torch"])
 def test_loading_warms_the_model_up(folder, monkeypatch, runtime):
     from transformers import MusicgenForConditionalGeneration

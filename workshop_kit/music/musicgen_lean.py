@@ -27,7 +27,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["LeanDecoder", "LeanMusicgen", "supported"]
+__all__ = ["LeanDecoder", "LeanMusicgen", "OpenVinoAudio", "supported"]
 
 
 def supported(model) -> str:
@@ -165,6 +165,33 @@ class LeanDecoder(nn.Module):
         self._cache = ()
 
 
+class OpenVinoAudio:
+    """EnCodec's decoding (codes → audio) with its decoder network compiled by OpenVINO: the quantizer's lookup of
+    the codes stays in torch, the convolutions and LSTM (a few seconds of a 10 s piece in PyTorch) run in
+    ``compiled``, which keeps the length of each call free. One piece at a time (a lock: the network's buffers
+    are shared). Pieces shorter than :attr:`SHORTEST` frames are decoded by PyTorch: the network was traced on a
+    longer input, and EnCodec pads its first convolution differently below its kernel's width."""
+
+    SHORTEST = 16  # frames (a third of a second); the first convolution's kernel is 7
+
+    def __init__(self, audio_encoder, compiled):
+        import threading
+
+        if audio_encoder.config.chunk_length is not None:
+            raise ValueError("EnCodec decoded in chunks runs in PyTorch")
+        self.encodec, self.compiled, self._lock = audio_encoder, compiled, threading.Lock()
+
+    def __call__(self, codes: torch.Tensor) -> torch.Tensor:
+        """Audio ``(1, channels, samples)`` of codes ``(1, 1, codebooks, frames)``, as ``EncodecModel.decode``
+        makes it with no scales."""
+        if codes.shape[-1] < self.SHORTEST:
+            return self.encodec.decode(codes, audio_scales=[None]).audio_values
+        embeddings = self.encodec.quantizer.decode(codes[0].transpose(0, 1))
+        with self._lock:
+            audio = self.compiled(embeddings.float().numpy())[0]
+        return torch.from_numpy(audio.copy())
+
+
 class LeanMusicgen:
     """A loaded MusicGen, generating through :class:`LeanDecoder` (transformers' decoder is let go)."""
 
@@ -173,12 +200,13 @@ class LeanMusicgen:
         if why:
             raise ValueError(f"the lean loop does not run {why}")
         self.config, self.generation_config = model.config, model.generation_config
-        self.dtype = model.dtype
         self.text_encoder = model.text_encoder
         projection = getattr(model, "enc_to_dec_proj", None)
         self.projection = projection if projection is not None and (
             model.text_encoder.config.hidden_size != model.decoder.config.hidden_size) else None
         self.audio_encoder = model.audio_encoder
+        self.audio: Callable[[torch.Tensor], torch.Tensor] | None = None  # EnCodec elsewhere (OpenVINO), if set
+        self.notes: list[str] = []  # what a result should say about how it was made (e.g. why not OpenVINO)
         self.decoder = LeanDecoder(model.decoder, int8=int8).eval()
         self.codebooks = self.decoder.codebooks
         self._delays = type(model.decoder).build_delay_pattern_mask  # transformers' own, called on a light view
@@ -241,6 +269,8 @@ class LeanMusicgen:
         """The audio ``(1, channels, samples)``, as ``MusicgenForConditionalGeneration.generate`` returns it."""
         codes = self.codes(input_ids, attention_mask, steps=steps, guidance_scale=guidance_scale,
                            temperature=temperature, do_sample=do_sample, tick=tick)
+        if self.audio is not None:
+            return self.audio(codes)
         return self.audio_encoder.decode(codes, audio_scales=[None]).audio_values
 
     def forced_logits(self, input_ids, attention_mask, codes: torch.Tensor) -> torch.Tensor:
