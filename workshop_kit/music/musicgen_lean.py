@@ -59,6 +59,17 @@ def _fused(*layers: nn.Linear) -> nn.Linear:
 _DYNAMIC = torch.ops.quantized.linear_dynamic
 
 
+def _quantize(module: nn.Module) -> None:
+    """Every float linear layer of ``module`` to int8 in place (weights per output channel, activations per call)."""
+    import warnings
+
+    with warnings.catch_warnings():  # torch.ao.quantization announces its move to torchao; it still works
+        warnings.simplefilter("ignore")
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+        quantize_dynamic(module, {nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True)
+
+
 def _product(layer: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
     """``layer``'s product (float or dynamically quantized) called without the module around it: a step makes 145
     of them, and a module's call costs as much as a small product's arithmetic."""
@@ -113,7 +124,7 @@ class LeanDecoder(nn.Module):
 
     :meth:`start` takes the text's hidden states (after the projection) and the most steps to come; :meth:`step`
     takes the codes of the last step, ``(batch, codebooks, 1)``, and returns the logits ``(batch, codebooks,
-    vocabulary)`` of the next."""
+    vocabulary)`` of the next. It takes the layers of ``decoder_lm``, which cannot run afterwards."""
 
     def __init__(self, decoder_lm, *, int8: bool = False):
         super().__init__()
@@ -121,20 +132,20 @@ class LeanDecoder(nn.Module):
         self.codebooks, self.vocab = decoder_lm.num_codebooks, decoder_lm.config.vocab_size
         self.embed = decoder.embed_tokens
         self.positions = decoder.embed_positions
-        self.layers = nn.ModuleList(_Layer(layer) for layer in decoder.layers)
+        self.int8 = int8
+        layers = []
+        for i, layer in enumerate(decoder.layers):  # one layer at a time, so the load's peak is one layer's copies
+            lean = _Layer(layer)
+            if int8:
+                _quantize(lean)
+                lean.bind()
+            layers.append(lean)
+            decoder.layers[i] = nn.Identity()  # the original's weights go: the lean layer holds its own
+        self.layers = nn.ModuleList(layers)
         self.norm = decoder.layer_norm
         self.heads = _fused(*decoder_lm.lm_heads)
-        self.int8 = int8
         if int8:
-            import warnings
-
-            with warnings.catch_warnings():  # torch.ao.quantization announces its move to torchao; it still works
-                warnings.simplefilter("ignore")
-                from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-                quantize_dynamic(self, {nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True)
-            for layer in self.layers:
-                layer.bind()
+            _quantize(self)
         self._cache: tuple[Any, ...] = ()
 
     def start(self, states: torch.Tensor, steps: int) -> None:
@@ -193,7 +204,8 @@ class OpenVinoAudio:
 
 
 class LeanMusicgen:
-    """A loaded MusicGen, generating through :class:`LeanDecoder` (transformers' decoder is let go)."""
+    """A loaded MusicGen, generating through :class:`LeanDecoder` (which takes transformers' decoder layers: the model
+    passed in cannot generate afterwards)."""
 
     def __init__(self, model, *, int8: bool = True):
         why = supported(model)
