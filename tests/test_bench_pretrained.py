@@ -19,8 +19,25 @@ def test_the_pretrained_benchmark_measures_each_runtime_in_its_own_process(tmp_p
     if available():
         assert row["openvino"]["runtime"]["name"] == "openvino" and row["speed-up"] > 0
         assert row["int8_vs_fp32"]["psnr_db"] > 25
+    floor = report["sd-turbo"]["floor"]["64"]
+    assert floor["total_gflop"] >= floor["unet_gflop"] > 0 and floor["floor_s"] > 0
     music = report["musicgen"]["1"]
     assert music["int8"]["runtime"]["name"] == "int8" and music["torch"]["rtf"] > 0
     assert 0 <= report["musicgen"]["int8_vs_fp32_logits"]["same_top1"] <= 1
     text = bench.pretrained_table(report)
     assert "FastSD CPU" in text and "MusicGen-small" in text and "int8 against fp32" in text
+
+
+def test_the_floor_counts_the_networks_operations_without_computing_them(tmp_path):
+    """Four times the pixels: four times the convolutions' work, sixteen times the attention's (its cost grows with
+    the square of the tokens), so between the two for the UNet; the text encoder's work stays."""
+    sd, taesd = tiny_models.sd_turbo(tmp_path / "sd-turbo"), tiny_models.taesd(tmp_path / "taesd")
+    floor = bench.sd_floor(str(sd), str(taesd), (64, 128))
+    small, large = floor["64"], floor["128"]
+    assert 3.9 < large["unet_gflop"] / small["unet_gflop"] < 16.1
+    assert 3.9 < large["decoder_gflop"] / small["decoder_gflop"] < 4.1
+    assert large["total_gflop"] == pytest.approx(large["unet_gflop"] + large["decoder_gflop"]
+                                                 + floor["text_encoder_gflop"], rel=1e-3)
+    assert floor["fp32_gemm_gflops"] > 1 and floor["int8_gemm_gops"] > 1
+    assert large["floor_s"] == pytest.approx(large["total_gflop"] / max(floor["fp32_gemm_gflops"],
+                                                                        floor["int8_gemm_gops"]), rel=0.05)

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -629,6 +629,9 @@ def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[
     finally:
         for worker in workers.values():
             worker.close()
+    if sizes:
+        say("SD-Turbo: the least time this CPU's arithmetic allows")
+        report["sd-turbo"]["floor"] = sd_floor(folder, taesd, sizes)
 
     mg = str(models["musicgen-small"])
     if not music:  # SD-Turbo alone (``music=()``)
@@ -692,6 +695,70 @@ def parameters(folder: str | os.PathLike, *, by_part: bool = False) -> dict[str,
     return parts
 
 
+def _rate(fn: Callable[[], Any], operations: float, runs: int = 7) -> float:
+    """``operations`` per second (billions) of ``fn``, the median of ``runs`` after one to warm up."""
+    fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return operations / statistics.median(times) / 1e9
+
+
+def sd_floor(folder: str, taesd: str, sizes: Sequence[int]) -> dict[str, Any]:
+    """The least time this CPU's arithmetic allows one SD-Turbo picture: the networks' operations (counted by
+    torch on shapeless "meta" tensors: nothing computed) over the fastest rate this CPU sustains on a large matrix
+    product, fp32 or int8 (the rate no network's mix of layers beats). Where a target is below this floor, no
+    runtime can meet it here."""
+    import warnings
+
+    import torch
+    from diffusers import AutoencoderTiny, UNet2DConditionModel
+    from torch.utils.flop_counter import FlopCounterMode
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    def counted(run: Callable[[], Any]) -> float:
+        with torch.device("meta"), FlopCounterMode(display=False) as counter:
+            run()
+        return counter.get_total_flops() / 1e9
+
+    with warnings.catch_warnings(), torch.device("meta"):
+        warnings.simplefilter("ignore")  # diffusers' notes on config keys a class does not read
+        unet = UNet2DConditionModel.from_config(UNet2DConditionModel.load_config(Path(folder) / "unet"))
+        decoder = AutoencoderTiny.from_config(AutoencoderTiny.load_config(taesd))
+        text = CLIPTextModel(CLIPTextConfig.from_pretrained(Path(folder) / "text_encoder"))
+    vae = json.loads((Path(folder) / "vae" / "config.json").read_text(encoding="utf-8"))
+    factor = 2 ** (len(vae["block_out_channels"]) - 1)
+    length = text.config.max_position_embeddings
+    text_gflop = counted(lambda: text(torch.zeros(1, length, dtype=torch.long)))
+    report: dict[str, Any] = {"text_encoder_gflop": round(text_gflop, 4)}
+    with torch.inference_mode():
+        a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+        fp32 = _rate(lambda: a @ b, 2 * 2048**3)
+        with warnings.catch_warnings():  # torch.ao.quantization announces its move to torchao; it still works
+            warnings.simplefilter("ignore")
+            from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+            product = quantize_dynamic(torch.nn.Sequential(torch.nn.Linear(2048, 2048, bias=False)),
+                                       {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
+        rows = torch.randn(4096, 2048)
+        int8 = _rate(lambda: product(rows), 2 * 4096 * 2048 * 2048)
+    best = max(fp32, int8)
+    report.update(fp32_gemm_gflops=round(fp32, 1), int8_gemm_gops=round(int8, 1))
+    for size in sizes:
+        side = size // factor
+        unet_gflop = counted(lambda side=side: unet(torch.zeros(1, unet.config.in_channels, side, side),
+                                                    torch.tensor([999]), encoder_hidden_states=torch.zeros(
+                                                        1, length, unet.config.cross_attention_dim)))
+        decoder_gflop = counted(lambda side=side: decoder.decode(torch.zeros(1, decoder.config.latent_channels,
+                                                                             side, side)))
+        total = text_gflop + unet_gflop + decoder_gflop
+        report[str(size)] = {"unet_gflop": round(unet_gflop, 4), "decoder_gflop": round(decoder_gflop, 4),
+                             "total_gflop": round(total, 4), "floor_s": round(total / best, 4)}
+    return report
+
+
 def _sd_parameters(folder: str, taesd: str) -> dict[str, int]:
     return {"unet": parameters(Path(folder) / "unet").get("total", 0),
             "text_encoder": parameters(Path(folder) / "text_encoder").get("total", 0),
@@ -729,6 +796,14 @@ def pretrained_table(report: dict[str, Any]) -> str:
     lines.append(f"| {what} | {seconds} s" + " |" * len(sizes) + f" {ram} GB | |")
     targets = ", ".join(f"{s}² ≤ {t:g} s ({p})" for (p, s), t in SD_TARGETS.items())
     lines += ["", f"Targets: {targets}."]
+    floor = sd.get("floor")
+    if floor and sizes:
+        shown = ", ".join(f"{s}² {floor[s]['floor_s']:.2f} s ({floor[s]['total_gflop']:.0f} GFLOP)" for s in sizes
+                          if s in floor)
+        lines += ["", f"The least time this CPU's arithmetic allows, every operation of text encoder, UNet and "
+                      f"decoder at the best rate it sustains on a large matrix product "
+                      f"({floor['fp32_gemm_gflops']:.0f} GFLOP/s in fp32, {floor['int8_gemm_gops']:.0f} GOP/s in "
+                      f"int8): {shown}. A target below this floor cannot be met on this CPU by any runtime."]
     if sizes and "int8_vs_fp32" in sd[sizes[0]]:
         fid = "; ".join(f"{s}²: PSNR {sd[s]['int8_vs_fp32']['psnr_db']} dB, mean |Δ| "
                         f"{sd[s]['int8_vs_fp32']['mean_abs']}/255" for s in sizes)
@@ -738,8 +813,10 @@ def pretrained_table(report: dict[str, Any]) -> str:
     if lengths:
         lines += ["", "| MusicGen-small, guidance 3 | " + " | ".join(f"{k} s of audio" for k in lengths)
                   + " | peak RSS | vs torch |", "|---|" + "---:|" * (len(lengths) + 2)]
+        audio = mg[lengths[0]].get("int8", {}).get("runtime", {}).get("audio_decoder")
         for name, label in (("torch", "PyTorch fp32, transformers' generate"),
-                            ("int8", "PyTorch int8 decoder, the kit's lean loop")):
+                            ("int8", "PyTorch int8 decoder, the kit's lean loop"
+                             + (", EnCodec in OpenVINO" if audio == "openvino" else ""))):
             cells = [f"{mg[k][name]['median_s']:.1f} s ({mg[k][name]['rtf']:.2f} s per s)"
                      + (" ✓" if mg[k][name]["meets_target"] else " ✗") for k in lengths]
             ratio = f"{mg[lengths[0]]['speed-up']:.2f}×" if name == "int8" else "1×"
