@@ -697,13 +697,7 @@ def parameters(folder: str | os.PathLike, *, by_part: bool = False) -> dict[str,
 
 def _rate(fn: Callable[[], Any], operations: float, runs: int = 7) -> float:
     """``operations`` per second (billions) of ``fn``, the median of ``runs`` after one to warm up."""
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return operations / statistics.median(times) / 1e9
+    return operations / time_runs(fn, runs)["median_s"] / 1e9
 
 
 def sd_floor(folder: str, taesd: str, sizes: Sequence[int]) -> dict[str, Any]:
