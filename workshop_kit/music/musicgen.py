@@ -183,7 +183,7 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
     prompt : str
         A description, e.g. ``"gnawa trance, guembri bass and qraqeb, 110 bpm"``; 1 to 1000 characters.
     seconds : float
-        Length, 1 to 30 s (on a CPU expect about two seconds of computing per second of music).
+        Length, 1 to 30 s (on a 2-core laptop CPU expect about three seconds of computing per second of music).
     guidance_scale : float
         How closely to follow the prompt, 1 to 10.
     temperature : float
