@@ -96,9 +96,18 @@ def openvino_audio(folder: str, model) -> tuple[object | None, list[str]]:
         parts = _audio_parts(model)
         target = openvino_rt.convert(AUDIO_KEY, folder, parts, "fp32", notes=notes)
         compiled = openvino_rt.compile_part(target, "audio_decoder", dict(parts[0].inputs), "f32")
-        return OpenVinoAudio(model.audio_encoder, compiled), []
+        return OpenVinoAudio(model.audio_encoder, compiled), notes  # converted, or converted again and why
     except Exception as error:  # noqa: BLE001 - any failure leaves PyTorch's decoding, which always works
         return None, [f"the audio is decoded by PyTorch: OpenVINO could not convert EnCodec ({type(error).__name__})"]
+
+
+def _loading_notes(model) -> list[str]:
+    """What loading ``model`` had to say (EnCodec converted, converted again, or left to PyTorch), told once: to the
+    first piece made after it; the provenance of every piece says which audio decoder ran."""
+    notes = list(getattr(model, "notes", []))
+    if notes:
+        model.notes = []
+    return notes
 
 
 def _progress_processor(total: int, enabled: bool):
@@ -242,5 +251,5 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
                        params=dict(prompt=text, seconds=seconds, guidance_scale=guidance_scale, temperature=temperature,
                                    runtime=args["runtime"]),
                        device=device, seconds=time.perf_counter() - start, model=record,
-                       notes=([choice.why] if choice.why else []) + list(getattr(model, "notes", [])),
+                       notes=([choice.why] if choice.why else []) + _loading_notes(model),
                        audio=np.ascontiguousarray(wave, dtype=np.float32), sample_rate=rate, score=None)
