@@ -41,3 +41,16 @@ def test_the_floor_counts_the_networks_operations_without_computing_them(tmp_pat
     assert floor["fp32_gemm_gflops"] > 1 and floor["int8_gemm_gops"] > 1
     assert large["floor_s"] == pytest.approx(large["total_gflop"] / max(floor["fp32_gemm_gflops"],
                                                                         floor["int8_gemm_gops"]), rel=0.05)
+
+
+def test_one_engine_measured_alone_keeps_the_other_engines_figures_and_says_when():
+    full = {"created": "2026-12-01T10:00:00+00:00", "machine": {"cpu": "x"}, "sd-turbo": {"512": {"torch": 1}},
+            "musicgen": {"5": {"int8": 2}}}
+    music_alone = bench.keep_measured({"created": "2026-12-02T08:00:00+00:00", "machine": {}, "sd-turbo": {},
+                                       "musicgen": {"5": {"int8": 3}}}, full, "musicgen")
+    assert music_alone["sd-turbo"] == full["sd-turbo"] and music_alone["musicgen"] == {"5": {"int8": 3}}
+    assert music_alone["machine"]["sd_measured"] == full["created"]
+    sd_alone = bench.keep_measured({"created": "2026-12-03T08:00:00+00:00", "machine": {}, "sd-turbo": {"512": 4},
+                                    "musicgen": {}}, music_alone, "sd-turbo")
+    assert sd_alone["musicgen"] == {"5": {"int8": 3}} and sd_alone["machine"] == {
+        "musicgen_measured": music_alone["created"]}  # no stale mark: SD-Turbo is this run's

@@ -598,14 +598,14 @@ def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[
     report["machine"]["load_average"] = [round(x, 1) for x in os.getloadavg()]  # a shared machine says how busy
     folder, taesd = str(models["sd-turbo"]), str(models["taesd"])
 
-    if openvino_rt.available():
+    if openvino_rt.available() and sizes:
         say("converting SD-Turbo to OpenVINO (once; minutes)")
         start = time.perf_counter()
         code = (f"from workshop_kit.image import sd_turbo; notes = []; sd_turbo.converted({folder!r}, {taesd!r}, "
                 f"notes=notes); print(*notes, sep='\\n')")
         subprocess.run([sys.executable, "-c", code], check=True)
         report["sd-turbo"]["conversion_s"] = round(time.perf_counter() - start, 1)
-    names = ["torch"] + (["openvino"] if openvino_rt.available() else [])
+    names = (["torch"] + (["openvino"] if openvino_rt.available() else [])) if sizes else []
     workers = {name: _Worker({"engine": "sd-turbo", "runtime": name, "folder": folder, "taesd": taesd, "work": work})
                for name in names}
     try:
@@ -834,8 +834,27 @@ def pretrained_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def pretrained_main(*, runs: int = 5, out: str | None = "bench/pretrained.json", readme: str | None = None) -> int:
-    report = pretrained_shapes(runs=runs, progress=_say)
+PRETRAINED_ENGINES = ("sd-turbo", "musicgen")
+
+
+def keep_measured(report: dict[str, Any], previous: dict[str, Any], only: str) -> dict[str, Any]:
+    """``report`` measured ``only`` one engine: the other engine's figures from ``previous`` (the report it
+    replaces), with when they were measured, so the table says which run each part comes from."""
+    other = next(name for name in PRETRAINED_ENGINES if name != only)
+    mark = f"{other.split('-')[0]}_measured"  # sd_measured, musicgen_measured
+    report[other] = previous.get(other, {})
+    report["machine"][mark] = previous.get("machine", {}).get(mark) or previous.get("created")
+    return report
+
+
+def pretrained_main(*, runs: int = 5, out: str | None = "bench/pretrained.json", readme: str | None = None,
+                    only: str | None = None) -> int:
+    """Measure both pretrained engines, or ``only`` one of them (the other's figures kept from ``out``)."""
+    sizes = () if only == "musicgen" else SD_SIZES
+    music = () if only == "sd-turbo" else MUSIC_SECONDS
+    report = pretrained_shapes(runs=runs, progress=_say, sizes=sizes, music=music)
+    if only and out and Path(out).is_file():
+        report = keep_measured(report, json.loads(Path(out).read_text(encoding="utf-8")), only)
     return _publish(report, pretrained_table(report), out, readme, PRETRAINED_START, PRETRAINED_END)
 
 

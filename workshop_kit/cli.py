@@ -356,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: SD-Turbo and MusicGen-small at their real size (random weights, built once in the "
                         "cache), each runtime and size, alternately; writes bench/pretrained.json (takes a while, "
                         "and about 6 GB of memory)")
+    p.add_argument("--only", choices=("sd-turbo", "musicgen"), default=None,
+                   help="with --pretrained-shapes: measure this engine alone, keeping the other's figures from the "
+                        "JSON file it rewrites (the table says when each was measured)")
     return parser
 
 
@@ -660,7 +663,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if args.pretrained_shapes:
                 out = "bench/pretrained.json" if args.out == "bench/results.json" else args.out
-                return pretrained_main(runs=args.runs, out=out, readme=args.readme)
+                return pretrained_main(runs=args.runs, out=out, readme=args.readme, only=args.only)
             return bench_main(runs=args.runs, out=args.out, readme=args.readme, booth=not args.no_booth,
                               overhead=not args.no_overhead)
         return _generate(args)
