@@ -712,6 +712,8 @@ def sd_floor(folder: str, taesd: str, sizes: Sequence[int]) -> dict[str, Any]:
     from torch.utils.flop_counter import FlopCounterMode
     from transformers import CLIPTextConfig, CLIPTextModel
 
+    from .image.sd_turbo import latent_factor
+
     def counted(run: Callable[[], Any]) -> float:
         with torch.device("meta"), FlopCounterMode(display=False) as counter:
             run()
@@ -722,8 +724,7 @@ def sd_floor(folder: str, taesd: str, sizes: Sequence[int]) -> dict[str, Any]:
         unet = UNet2DConditionModel.from_config(UNet2DConditionModel.load_config(Path(folder) / "unet"))
         decoder = AutoencoderTiny.from_config(AutoencoderTiny.load_config(taesd))
         text = CLIPTextModel(CLIPTextConfig.from_pretrained(Path(folder) / "text_encoder"))
-    vae = json.loads((Path(folder) / "vae" / "config.json").read_text(encoding="utf-8"))
-    factor = 2 ** (len(vae["block_out_channels"]) - 1)
+    factor = latent_factor(folder)
     length = text.config.max_position_embeddings
     text_gflop = counted(lambda: text(torch.zeros(1, length, dtype=torch.long)))
     report: dict[str, Any] = {"text_encoder_gflop": round(text_gflop, 4)}

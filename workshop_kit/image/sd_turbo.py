@@ -107,6 +107,11 @@ def _config(folder: str | Path, sub: str = "") -> dict:
     return json.loads((Path(folder) / sub / "config.json").read_text(encoding="utf-8"))
 
 
+def latent_factor(folder: str | Path) -> int:
+    """How many pixels one latent stands for, along each side (8 for SD-Turbo): from the VAE's config."""
+    return 2 ** (len(_config(folder, "vae")["block_out_channels"]) - 1)
+
+
 def _decoder(folder: str, taesd: str | None) -> tuple[str, str]:
     """(key, folder) of the autoencoder that turns latents into pictures and back: TAESD, or the model's own VAE."""
     return (TAESD_KEY, taesd) if taesd else (f"{MODEL_KEY}-vae", str(Path(folder) / "vae"))
@@ -246,7 +251,7 @@ class OpenVinoPipeline:
         scheduler_config = json.loads((Path(folder) / "scheduler" / "scheduler_config.json").read_text("utf-8"))
         self.scheduler_class = getattr(diffusers, scheduler_config["_class_name"])
         self.scheduler_config = scheduler_config
-        self.factor = 2 ** (len(_config(folder, "vae")["block_out_channels"]) - 1)
+        self.factor = latent_factor(folder)
         self.scaling = float(_config(decoder_folder).get("scaling_factor", 1.0))
         self.tiny = key == TAESD_KEY
         self.size, self.maths = size, maths

@@ -132,7 +132,6 @@ class LeanDecoder(nn.Module):
         self.codebooks, self.vocab = decoder_lm.num_codebooks, decoder_lm.config.vocab_size
         self.embed = decoder.embed_tokens
         self.positions = decoder.embed_positions
-        self.int8 = int8
         layers = []
         for i, layer in enumerate(decoder.layers):  # one layer at a time, so the load's peak is one layer's copies
             lean = _Layer(layer)
@@ -181,15 +180,14 @@ class OpenVinoAudio:
     the codes stays in torch, the convolutions and LSTM (a few seconds of a 10 s piece in PyTorch) run in
     ``compiled``, which keeps the length of each call free. One piece at a time (a lock: the network's buffers
     are shared). Pieces shorter than :attr:`SHORTEST` frames are decoded by PyTorch: the network was traced on a
-    longer input, and EnCodec pads its first convolution differently below its kernel's width."""
+    longer input, and EnCodec pads its first convolution differently below its kernel's width. Made by
+    :func:`workshop_kit.music.musicgen.openvino_audio`, for an EnCodec that decodes a piece in one frame."""
 
     SHORTEST = 16  # frames (a third of a second); the first convolution's kernel is 7
 
     def __init__(self, audio_encoder, compiled):
         import threading
 
-        if audio_encoder.config.chunk_length is not None:
-            raise ValueError("EnCodec decoded in chunks runs in PyTorch")
         self.encodec, self.compiled, self._lock = audio_encoder, compiled, threading.Lock()
 
     def __call__(self, codes: torch.Tensor) -> torch.Tensor:
