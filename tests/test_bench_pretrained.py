@@ -23,8 +23,12 @@ def test_the_pretrained_benchmark_measures_each_runtime_in_its_own_process(tmp_p
     assert floor["total_gflop"] >= floor["unet_gflop"] > 0 and floor["floor_s"] > 0
     music = report["musicgen"]["1"]
     assert music["int8"]["runtime"]["name"] == "int8" and music["torch"]["rtf"] > 0
-    assert 0 <= report["musicgen"]["int8_vs_fp32_logits"]["same_top1"] <= 1
+    assert music["openvino"]["runtime"]["decoder"] == ("openvino" if available() else "torch")
+    for name in ("int8", "openvino"):
+        assert music[name]["speed-up"] > 0 and 0 <= report["musicgen"]["int8_vs_fp32_logits"][name]["same_top1"] <= 1
+    assert report["musicgen"]["first_vs_second"]["runtime"] in ("int8", "openvino")
     text = bench.pretrained_table(report)
+    assert "OpenVINO int8 decoder step" in text
     assert "FastSD CPU" in text and "MusicGen-small" in text and "int8 against fp32" in text
 
 

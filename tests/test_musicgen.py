@@ -81,11 +81,11 @@ def test_missing_weights(tmp_path, monkeypatch):
 # Runtimes: fp32 and the int8 decoder on the same tiny model
 
 
-def test_auto_runs_the_int8_decoder_on_a_cpu_and_says_so(folder):
+def test_auto_runs_the_lean_loop_on_a_cpu_and_says_so(folder):
     result = make(folder, runtime="auto", device="cpu")
-    assert result.model["runtime"]["name"] == "int8" and result.params["runtime"] == "auto"
+    assert result.model["runtime"]["name"] in musicgen.LEAN and result.params["runtime"] == "auto"
     assert make(folder, runtime="torch").model["runtime"]["name"] == "torch"
-    again = make(folder, runtime="int8", seed=0, device="cpu")
+    again = make(folder, runtime=result.model["runtime"]["name"], seed=0, device="cpu")
     assert np.array_equal(again.audio, result.audio)  # the same seed, the same music, on one runtime
 
 
@@ -190,6 +190,82 @@ def test_int8_decodes_its_audio_through_openvino_as_pytorch_does(folder, cache):
     assert make(folder, runtime="int8", device="cpu").notes == []
 
 
+@pytest.mark.skipif(not __import__("workshop_kit.openvino_rt").openvino_rt.available(),
+                    reason="OpenVINO is not installed (pip install 'workshop-kit[fast]')")
+def test_openvinos_kept_cache_steps_as_the_lean_loop_does(folder, cache):
+    """The step converted with fp32 weights, its cache kept inside OpenVINO's network: the logits of the lean
+    PyTorch loop, and the very codes it samples, with and without guidance (two rows, one)."""
+    import torch
+    from transformers import AutoProcessor, MusicgenForConditionalGeneration
+
+    from workshop_kit import openvino_rt
+    from workshop_kit.music.musicgen_lean import LeanMusicgen, OpenVinoSteps
+
+    processor = AutoProcessor.from_pretrained(folder, local_files_only=True)
+    inputs = processor(text=["gnawa trance"], padding=True, return_tensors="pt")
+    load = lambda: MusicgenForConditionalGeneration.from_pretrained(folder, local_files_only=True).eval()  # noqa: E731
+    reference, model = LeanMusicgen(load(), int8=False), load()
+    part = musicgen._decoder_parts(model)[0]
+    converted = openvino_rt.convert("test-decoder", folder, [part], "fp32", progress=False)
+    compiled = openvino_rt.compile_part(converted, part.name, part.given(), "f32", {"KV_CACHE_PRECISION": "f32"})
+    kept = {op.get_rt_info()["layerType"].astype(str) for op in compiled.get_runtime_model().get_ops()}
+    assert "ScaledDotProductAttention" in kept and "MemoryInput" in kept  # the cache fused into the attention
+    lean = LeanMusicgen(model, int8=False, steps=OpenVinoSteps(compiled))
+    ids = torch.randint(0, model.config.decoder.vocab_size, (lean.codebooks, 12),
+                        generator=torch.Generator().manual_seed(1))
+    with torch.inference_mode():
+        expected = reference.forced_logits(inputs["input_ids"], inputs["attention_mask"], ids)
+        got = lean.forced_logits(inputs["input_ids"], inputs["attention_mask"], ids)
+    assert got.shape == expected.shape
+    assert float((got - expected).abs().max()) <= 1e-5 * float(expected.abs().max())
+    for guidance in (3.0, 1.0):
+        codes = []
+        for loop in (reference, lean):
+            torch.manual_seed(0)
+            with torch.inference_mode():
+                codes.append(loop.codes(inputs["input_ids"], inputs["attention_mask"], steps=30,
+                                        guidance_scale=guidance))
+        assert torch.equal(*codes)
+
+
+@pytest.mark.skipif(not __import__("workshop_kit.openvino_rt").openvino_rt.available(),
+                    reason="OpenVINO is not installed (pip install 'workshop-kit[fast]')")
+def test_int8_runs_its_steps_in_openvino_and_stays_close_to_fp32(folder, cache):
+    import torch
+
+    lean, processor = musicgen.load_model(str(folder), "cpu", "openvino")
+    assert lean.decoder.outside is not None
+    assert not hasattr(lean.decoder.layers[0], "fc1")  # the step's weights live in OpenVINO alone
+    fp32 = musicgen.load_model.__wrapped__(str(folder), "cpu", "torch")[0]
+    inputs = processor(text=["gnawa"], padding=True, return_tensors="pt")
+    ids = torch.randint(0, lean.config.decoder.vocab_size, (lean.codebooks, 8),
+                        generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        reference = fp32(**inputs, decoder_input_ids=ids).logits
+        int8 = lean.forced_logits(inputs["input_ids"], inputs["attention_mask"], ids)
+    assert float((int8 - reference).pow(2).mean().sqrt() / reference.pow(2).mean().sqrt()) < 0.1
+    first, second = (make(folder, runtime="openvino", device="cpu"),
+                     make(folder, runtime="openvino", device="cpu", seed=1))
+    assert first.model["runtime"]["decoder"] == "openvino" and second.notes == []
+    assert np.array_equal(make(folder, runtime="openvino", device="cpu").audio, first.audio)  # seed 0 again
+    assert make(folder, runtime="int8", device="cpu").model["runtime"]["decoder"] == "torch"
+
+
+@pytest.mark.skipif(not __import__("workshop_kit.openvino_rt").openvino_rt.available(),
+                    reason="OpenVINO is not installed (pip install 'workshop-kit[fast]')")
+def test_auto_times_both_forms_once_and_keeps_the_faster(folder, cache, monkeypatch):
+    from workshop_kit import runtime
+
+    faster = musicgen.faster_steps(str(folder))
+    kept = runtime.recorded_seconds("musicgen-steps", musicgen._race_options(str(folder)))
+    assert faster in musicgen.LEAN and kept["faster"] == faster
+    assert kept[f"{faster}_step_ms"] <= min(kept["int8_step_ms"], kept["openvino_step_ms"])
+    assert make(folder, runtime="auto", device="cpu").model["runtime"]["name"] == faster
+    with monkeypatch.context() as patched:  # known: nothing is loaded or timed again
+        patched.setattr(musicgen, "load_model", None)
+        assert musicgen.choose_runtime("auto", "cpu", str(folder)).name == faster
+
+
 def test_a_failed_conversion_leaves_the_audio_to_pytorch_and_says_so(folder, cache, monkeypatch):
     from workshop_kit import openvino_rt
 
@@ -201,15 +277,17 @@ def test_a_failed_conversion_leaves_the_audio_to_pytorch_and_says_so(folder, cac
     musicgen.load_model.cache_clear()
     monkeypatch.setattr(openvino_rt, "available", lambda: True)
     monkeypatch.setattr(openvino_rt, "convert", broken)
-    result = make(folder, runtime="int8", device="cpu")
+    result = make(folder, runtime="openvino", device="cpu")
     assert result.model["runtime"]["audio_decoder"] == "torch" and plain.notes == []
+    assert result.model["runtime"]["decoder"] == "torch"
     assert np.array_equal(result.audio, plain.audio)  # the same piece as without OpenVINO
     assert any("decoded by PyTorch" in note for note in result.notes)
+    assert any("decoder runs in PyTorch" in note for note in result.notes)
     assert not any("/somewhere" in note for note in result.notes)  # no path in what a user reads
-    assert make(folder, runtime="int8", device="cpu").notes == []  # said once, to the first piece
+    assert make(folder, runtime="openvino", device="cpu").notes == []  # said once, to the first piece
 
 
-@pytest.mark.parametrize("runtime", ["int8", "torch"])
+@pytest.mark.parametrize("runtime", ["int8", "openvino", "torch"])
 def test_loading_warms_the_model_up(folder, monkeypatch, runtime):
     from transformers import MusicgenForConditionalGeneration
 
@@ -240,4 +318,4 @@ def test_short_memory_is_said_and_a_bad_runtime_is_named(folder, monkeypatch):
     result = make(folder, runtime="auto", device="cpu")
     assert "0.3 GB are free" in result.notes[0]
     with pytest.raises(ParameterError, match="runtime"):
-        make(folder, runtime="openvino")
+        make(folder, runtime="onnx")

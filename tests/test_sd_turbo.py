@@ -198,10 +198,15 @@ def test_openvino_fp32_gives_the_torch_picture_and_int8_stays_close(models, cach
         kw.update(image=image, strength=0.6, steps=2)
     reference = make(models, runtime="torch", **kw).image
     int8 = make(models, runtime="openvino", **kw).image
+    from workshop_kit import openvino_rt
+
     monkeypatch.setattr(sd_turbo, "OPENVINO_WEIGHTS", "fp32")
+    monkeypatch.setenv(openvino_rt.PRECISION_ENV, "f32")  # fp32 maths too, on a CPU that would pick bf16
     sd_turbo._OPENVINO.clear()
     fp32 = make(models, runtime="openvino", **kw).image
     assert np.abs(fp32.astype(int) - reference).max() <= 1  # the same picture, to a rounding
+    monkeypatch.delenv(openvino_rt.PRECISION_ENV)
+    sd_turbo._OPENVINO.clear()
     # weights in 8 bits alone stay within 30 dB; hybrid also rounds the convolutions' activations (25 dB on these
     # tiny random networks; the real-size figures are in README)
     floor = 30 if sd_turbo.openvino_weights() == "int8" else 25

@@ -173,6 +173,16 @@ class Part:
     inputs: tuple[tuple[str, tuple[int, ...]], ...]
     compress: bool = True  # int8 weights for this part when the folder is int8 or hybrid
     calibration: Callable[[], list[dict[str, Any]]] | None = None  # inputs it sees, for hybrid int8 (convolutions)
+    outputs: tuple[str, ...] = ()  # names for the outputs, in order (unnamed when empty)
+    # (input, output) pairs the network keeps between calls instead (a cache: see _make_stateful), and the input
+    # whose first dimension is the kept tensors' first dimension
+    stateful: tuple[tuple[str, str], ...] = ()
+    rows_from: str = ""
+
+    def given(self) -> dict[str, tuple[int, ...]]:
+        """The inputs a caller gives at each call (those not kept by the network), with their shapes."""
+        kept = {name for name, _ in self.stateful}
+        return {name: shape for name, shape in self.inputs if name not in kept}
 
 
 def _problem(folder: Path, parts: Sequence[Part]) -> str | None:
@@ -276,6 +286,10 @@ def convert(key: str, source: str | os.PathLike, parts: Sequence[Part], weights:
             gc.collect()
             for port, (name, _) in zip(model.inputs, part.inputs, strict=True):
                 port.get_tensor().set_names({name})
+            for port, name in zip(model.outputs, part.outputs, strict=False):
+                port.get_tensor().set_names({name})
+            if part.stateful:
+                _make_stateful(model, part.stateful, part.rows_from)
             if weights == "hybrid" and part.compress and part.calibration is not None:
                 bar.set_postfix_str(f"{part.name}: calibrating int8 (minutes)")
                 model = _hybrid(model, part.calibration())
@@ -295,6 +309,43 @@ def convert(key: str, source: str | os.PathLike, parts: Sequence[Part], weights:
         notes.append(f"converted {key} to OpenVINO ({weights} weights) in {time.perf_counter() - start:.0f} s, "
                      f"once: {target}")
     return target
+
+
+def _make_stateful(model, pairs: Sequence[tuple[str, str]], rows_from: str) -> None:
+    """Each (input, output) pair of ``model`` becomes a tensor the compiled network keeps between calls: the input
+    reads what the output wrote at the last call (empty after ``reset_state()``: the non-first dimensions given by
+    the input's shape, 0 for its free ones, the first taken from ``rows_from``'s). A decoder's cache kept this way
+    is one OpenVINO fuses into its attention (appending in place rather than copying the cache each step), where
+    the past is read through a ``Gather`` on ``rows_from`` (how it reorders beams; here the rows, in order)."""
+    import numpy as np
+    import openvino as ov
+    from openvino import opset13 as ops
+    from openvino.op.util import Variable, VariableInfo
+
+    parameters = {p.get_output_tensor(0).get_any_name(): p for p in model.get_parameters()}
+    results = {r.output(0).get_any_name(): r for r in model.get_results()}
+    rows = ops.gather(ops.shape_of(parameters[rows_from]), ops.constant(np.array([0], np.int64)),
+                      ops.constant(np.int64(0)))
+    sinks = []
+    for name, output in pairs:
+        parameter, result = parameters[name], results[output]
+        shape = parameter.get_partial_shape()
+        info = VariableInfo()
+        info.data_shape, info.data_type, info.variable_id = shape, parameter.get_element_type(), name
+        variable = Variable(info)
+        rest = [d.get_length() if d.is_static else 0 for d in list(shape)[1:]]
+        empty = ops.broadcast(ops.constant(np.zeros((), parameter.get_element_type().to_dtype())),
+                              ops.concat([rows, ops.constant(np.array(rest, np.int64))], 0))
+        kept = ops.read_value(empty, variable)
+        for target in list(parameter.output(0).get_target_inputs()):
+            target.replace_source_output(kept.output(0))
+        source = result.input_value(0)
+        sinks.append(ov.op.assign(source.get_node() if source.get_node().get_output_size() == 1 else source,
+                                  variable))
+        model.remove_result(result)
+        model.remove_parameter(parameter)
+    model.add_sinks(sinks)
+    model.validate_nodes_and_infer_types()
 
 
 def _no_telemetry() -> None:
@@ -363,16 +414,18 @@ def _hybrid(model, calibration: list[dict[str, Any]]):
                 smooth_quant_alphas=nncf.AdvancedSmoothQuantParameters(matmul=-1)))
 
 
-def compile_part(folder: str | os.PathLike, name: str, shapes: dict[str, Sequence[int]], maths: str):
+def compile_part(folder: str | os.PathLike, name: str, shapes: dict[str, Sequence[int]], maths: str,
+                 config: dict[str, Any] | None = None):
     """Read ``name`` from a converted folder, fix its input shapes and compile it for this CPU with ``maths``
-    (``"bf16"`` or ``"f32"``). Nothing compiled is kept on disk: a compiled UNet is 2.5 GB per size where the CPU
-    has no BF16, and is made for this CPU's instructions alone, so it is compiled again at each start."""
+    (``"bf16"`` or ``"f32"``) and any other of OpenVINO's settings in ``config``. Nothing compiled is kept on
+    disk: a compiled UNet is 2.5 GB per size where the CPU has no BF16, and is made for this CPU's instructions
+    alone, so it is compiled again at each start."""
     import openvino as ov
 
     model = core().read_model(Path(folder) / f"{name}.xml")
     model.reshape({key: ov.PartialShape(list(shape)) for key, shape in shapes.items()})
-    config = {"INFERENCE_PRECISION_HINT": maths, "PERFORMANCE_HINT": "LATENCY"}
-    return core().compile_model(model, "CPU", config)
+    settings = {"INFERENCE_PRECISION_HINT": maths, "PERFORMANCE_HINT": "LATENCY", **(config or {})}
+    return core().compile_model(model, "CPU", settings)
 
 
 def free_memory_gb() -> float:

@@ -513,10 +513,11 @@ ENGINES: dict[str, Engine] = {
                 Option("temperature", "float", 1.0, "sampling temperature", low=0.05, high=2.0,
                        booth=Booth(low=0.2, high=2.0, default=1.0, step=0.1)),
                 SEED, DEVICE,
-                Option("runtime", "choice", "auto", "auto (int8 on a CPU, fp16 on a GPU), torch (transformers' "
-                       "generate, fp32 weights, fp16 on a GPU) or int8 (the kit's lean loop, the decoder's linear "
-                       "layers in 8 bits, CPU only)",
-                       choices=("auto", "torch", "int8")),
+                Option("runtime", "choice", "auto", "auto (on a CPU the faster of int8 and openvino here, timed "
+                       "once; fp16 on a GPU), torch (transformers' generate, fp32 weights, fp16 on a GPU), int8 (the "
+                       "kit's lean loop, the decoder's linear layers in 8 bits, CPU only) or openvino (the lean "
+                       "loop, its step in OpenVINO with int8 weights, CPU only)",
+                       choices=("auto", "torch", "int8", "openvino")),
                 MODEL_PATH,
                 _progress(True),
             ),

@@ -5,14 +5,16 @@ booth shows it. They come from the offline pack or the local cache (see :mod:`wo
 the network. The model is loaded once per (folder, device, runtime) and reused, and warmed up as it loads (a few
 steps of a short piece), so the first piece takes no longer than the next ones.
 
-Nearly all of a piece's time is the decoder's steps (50 per second of audio, each reading every decoder weight
-for two rows: with and without the prompt). On a CPU, ``runtime="int8"`` is what ``"auto"`` takes: the decoder's
-linear layers in 8 bits (PyTorch's dynamic quantization: a quarter of the memory to read per step), run by the
-kit's lean loop (:mod:`workshop_kit.music.musicgen_lean`: the cache written in place, fused products; it samples
-as transformers does), and EnCodec turns the codes into sound through OpenVINO where it is installed (its decoder
-converted once into the cache, fp32: the same audio to 1e-5, a quarter less time; PyTorch otherwise, and if the
-conversion fails, with a note). ``"torch"`` is transformers' own ``generate`` with every weight in fp32 (fp16 on
-a GPU).
+Nearly all of a piece's time is the decoder's steps (50 per second of audio, each reading every decoder weight for
+two rows: with and without the prompt). On a CPU, ``"auto"`` takes the kit's lean loop
+(:mod:`workshop_kit.music.musicgen_lean`; it samples as transformers does), in one of two forms, whichever is
+faster on this machine (timed once: :func:`faster_steps`). With ``runtime="openvino"`` (OpenVINO installed), the
+decoder's step is one OpenVINO network, converted once into the cache with int8 weights, that keeps its cache
+inside and appends to it in place (:func:`openvino_steps`), and EnCodec turns the codes into sound through OpenVINO
+too (its decoder converted once, fp32: the same audio to 1e-5, a quarter less time). With ``runtime="int8"`` (or if
+the step's conversion fails: a note says so), the lean loop runs the decoder's linear layers in 8 bits through
+PyTorch's dynamic quantization (the cache written in place, fused products), EnCodec still through OpenVINO where
+it is installed. ``"torch"`` is transformers' own ``generate`` with every weight in fp32 (fp16 on a GPU).
 The provenance says which runtime ran.
 """
 
@@ -31,6 +33,8 @@ from ..results import AudioResult
 from ..validation import resolve_seed
 
 MODEL_KEY = "musicgen-small"
+LEAN = ("int8", "openvino")  # the runtimes of the kit's lean loop: its steps in PyTorch int8, or in OpenVINO
+RACE_STEPS = 60  # the steps of each runtime's timed piece when "auto" first chooses between them on a machine
 ENGINE = ENGINES["musicgen"]
 MAX_SECONDS = ENGINE.option("seconds").high
 WARM_UP_STEPS = 4
@@ -50,11 +54,13 @@ def load_model(folder: str, device: str, runtime: str = "torch"):
     with torch.random.fork_rng(devices=[torch.device(device)] if device.startswith("cuda") else []), \
             torch.inference_mode():  # the first steps are slow (kernels chosen, weights paged in): not a visitor's
         inputs = processor(text=["warm up"], padding=True, return_tensors="pt").to(device)
-        if runtime == "int8":  # transformers' decoder is let go: the lean one holds its layers, in 8 bits
+        if runtime in LEAN:  # transformers' decoder is let go: the lean one holds its layers, in 8 bits
             from .musicgen_lean import LeanMusicgen
 
-            model = LeanMusicgen(model, int8=True)
-            model.audio, model.notes = openvino_audio(folder, model)
+            steps, notes = openvino_steps(folder, model) if runtime == "openvino" else (None, [])
+            model = LeanMusicgen(model, int8=True, steps=steps)
+            model.audio, audio_notes = openvino_audio(folder, model)
+            model.notes = notes + audio_notes
             model.generate(inputs["input_ids"], inputs["attention_mask"], steps=WARM_UP_STEPS)
             if model.audio is not None:  # a second of audio through OpenVINO's network (its buffers, its kernels)
                 model.audio(torch.zeros((1, 1, model.codebooks, int(model.config.audio_encoder.frame_rate)),
@@ -65,6 +71,47 @@ def load_model(folder: str, device: str, runtime: str = "torch"):
 
 
 AUDIO_KEY = f"{MODEL_KEY}-audio"
+DECODER_KEY = f"{MODEL_KEY}-decoder"
+
+
+def _decoder_parts(model) -> list:
+    """The decoder's step as one OpenVINO network keeping its cache (:class:`~.musicgen_lean.StepNetwork`)."""
+    from .. import openvino_rt
+    from .musicgen_lean import StepNetwork
+
+    count = len(model.decoder.model.decoder.layers)
+    names = StepNetwork.input_names(count)
+    outputs = StepNetwork.output_names(count)
+
+    def build():
+        network = StepNetwork(model.decoder).eval()
+        return network, network.example()
+
+    shapes = StepNetwork.shapes_for(model.decoder.config)
+    kept = tuple(zip(names[2:2 + 2 * count], outputs[1:], strict=True))
+    return [openvino_rt.Part("decoder_step", build, tuple(zip(names, shapes, strict=True)), outputs=outputs,
+                             stateful=kept, rows_from="rows")]
+
+
+def openvino_steps(folder: str, model) -> tuple[object | None, list[str]]:
+    """The decoder's steps through OpenVINO for transformers' MusicGen ``model`` loaded from ``folder``: the step
+    converted once into the cache (int8 weights, its cache kept in the network and appended in place: a step
+    about half the lean PyTorch one's time on a laptop CPU), and the notes to pass on; ``(None, notes)`` where
+    OpenVINO is not installed or the conversion fails (the steps then run in PyTorch, and a note says why)."""
+    from .. import openvino_rt
+    from .musicgen_lean import OpenVinoSteps, supported
+
+    if not openvino_rt.available() or supported(model):
+        return None, []
+    notes: list[str] = []
+    try:
+        parts = _decoder_parts(model)
+        target = openvino_rt.convert(DECODER_KEY, folder, parts, "int8", notes=notes)
+        compiled = openvino_rt.compile_part(target, "decoder_step", parts[0].given(), "f32",
+                                            {"KV_CACHE_PRECISION": "f32"})
+        return OpenVinoSteps(compiled), notes
+    except Exception as error:  # noqa: BLE001 - any failure leaves PyTorch's steps, which always work
+        return None, [f"the decoder runs in PyTorch: OpenVINO could not convert it ({type(error).__name__})"]
 
 
 def _audio_parts(model) -> list:
@@ -158,20 +205,68 @@ def _lean_refusal_for(folder: str) -> str:
 
 
 def choose_runtime(requested: str, device: str, folder: str) -> runtimes.Choice:
-    """The runtime that runs MusicGen here: ``requested`` unless it cannot (then the reason, in one line)."""
+    """The runtime that runs MusicGen here: ``requested`` unless it cannot (then the reason, in one line); on a
+    CPU, ``"auto"`` takes the lean loop's faster form on this machine (:func:`faster_steps`)."""
     if requested == "torch":
         return runtimes.Choice("torch")
     if device != "cpu":  # dynamic int8 kernels are the CPU's; a GPU runs fp16
-        why = f"int8 runs on the CPU; on {device} the model runs in fp16" if requested == "int8" else ""
+        why = f"{requested} runs on the CPU; on {device} the model runs in fp16" if requested in LEAN else ""
         return runtimes.Choice("torch", why)
     refusal = _lean_refusal_for(folder)
     if refusal:
-        return runtimes.Choice("torch", f"int8 runs in the kit's lean loop, which does not run {refusal}: "
-                                        "fp32 weights" if requested == "int8" else "")
+        return runtimes.Choice("torch", f"{requested} runs in the kit's lean loop, which does not run {refusal}: "
+                                        "fp32 weights" if requested in LEAN else "")
     need = memory_needed_gb(folder)
     ok, free = runtimes.fits(need)
-    return runtimes.Choice("int8", "" if ok else f"MusicGen needs about {need:.1f} GB and {free:.1f} GB are free: "
-                                                 "it may swap (close other programs)")
+    short = "" if ok else f"MusicGen needs about {need:.1f} GB and {free:.1f} GB are free: it may swap (close other " \
+                          "programs)"
+    from .. import openvino_rt
+
+    if requested == "openvino" and not openvino_rt.available():
+        return runtimes.Choice("int8", f"OpenVINO is not installed (pip install 'workshop-kit[{openvino_rt.EXTRA}]'): "
+                                       "the steps run in PyTorch int8")
+    name = requested if requested in LEAN else faster_steps(folder) if openvino_rt.available() else "int8"
+    return runtimes.Choice(name, short)
+
+
+def _race_options(folder: str) -> dict[str, str]:
+    from .. import openvino_rt
+
+    return {"model": openvino_rt.source_stamp(folder), "steps": str(RACE_STEPS)}
+
+
+def faster_steps(folder: str) -> str:
+    """``"openvino"`` or ``"int8"``: the lean loop's form whose steps run faster on this machine, timed once per
+    machine and model (each loaded in turn, a piece of :data:`RACE_STEPS` steps twice; tens of seconds, once) and
+    kept with the kit's other timings (:func:`workshop_kit.runtime.record_seconds`). Which wins depends on the CPU:
+    PyTorch's int8 products are fastest where the CPU has AVX-512 VNNI, OpenVINO's fused attention and kept cache
+    elsewhere; neither is guessed."""
+    options = _race_options(folder)
+    known = runtimes.recorded_seconds("musicgen-steps", options)
+    if known and known.get("faster") in LEAN:
+        return known["faster"]
+    import statistics
+
+    import torch
+
+    timed: dict[str, float] = {}
+    for name in LEAN:
+        model, processor = load_model(folder, "cpu", name)  # one at a time: the cache keeps the last one
+        inputs = processor(text=["timing"], padding=True, return_tensors="pt")
+        runs = []
+        with torch.random.fork_rng(), torch.inference_mode():
+            for seed in (0, 1):
+                torch.manual_seed(seed)
+                start = time.perf_counter()
+                model.codes(inputs["input_ids"], inputs["attention_mask"], steps=RACE_STEPS)
+                runs.append((time.perf_counter() - start) / RACE_STEPS)
+        timed[name] = statistics.median(runs)
+        if name == "openvino" and getattr(model.decoder, "outside", None) is None:
+            timed[name] = float("inf")  # it could not convert: its steps ran in PyTorch
+    faster = min(timed, key=timed.get)
+    runtimes.record_seconds("musicgen-steps", options, {
+        "faster": faster, **{f"{name}_step_ms": round(1000 * t, 1) for name, t in timed.items() if t < float("inf")}})
+    return faster
 
 
 def estimate_seconds(device: str = "auto", *, fresh: bool = False, isolated: bool = False) -> float:
@@ -192,7 +287,8 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
     prompt : str
         A description, e.g. ``"gnawa trance, guembri bass and qraqeb, 110 bpm"``; 1 to 1000 characters.
     seconds : float
-        Length, 1 to 30 s (on a 2-core laptop CPU expect about three seconds of computing per second of music).
+        Length, 1 to 30 s (on a 2-core laptop CPU with OpenVINO expect about one and a half
+        seconds of computing per second of music; about three without it).
     guidance_scale : float
         How closely to follow the prompt, 1 to 10.
     temperature : float
@@ -202,8 +298,10 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
     device : str
         ``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``.
     runtime : str
-        ``"auto"`` (int8 on a CPU, fp16 on a GPU), ``"torch"`` (fp32 weights, fp16 on a GPU) or
-        ``"int8"`` (the decoder's linear layers in 8 bits, CPU only).
+        ``"auto"`` (on a CPU the faster of int8 and openvino on this machine, measured once; fp16 on a GPU),
+        ``"torch"`` (fp32 weights, fp16 on a GPU), ``"int8"`` (the kit's lean loop, the decoder's linear layers in
+        8 bits through PyTorch, CPU only) or ``"openvino"`` (the lean loop, its step in OpenVINO with int8 weights,
+        CPU only).
     model_path : path, optional
         A folder to load from instead of the offline pack or cache.
     """
@@ -228,7 +326,7 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
         inputs = processor(text=[text], padding=True, return_tensors="pt").to(device)
         torch.manual_seed(seed)
         with torch.inference_mode():
-            if choice.name == "int8":
+            if choice.name in LEAN:
                 with tqdm(total=steps, desc="MusicGen", unit="step", disable=not progress, leave=False) as bar:
                     audio = model.generate(inputs["input_ids"], inputs.get("attention_mask"), steps=steps,
                                            guidance_scale=guidance_scale, temperature=temperature,
@@ -244,8 +342,10 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
     rate = int(model.config.audio_encoder.sampling_rate)
     record = get_spec(MODEL_KEY).record(folder)
     record["runtime"] = {"name": choice.name, "version": torch.__version__,
-                         "weights": "int8 decoder" if choice.name == "int8" else str(model.dtype).replace("torch.", ""),
-                         "loop": "workshop-kit lean decoder" if choice.name == "int8" else "transformers generate",
+                         "weights": "int8 decoder" if choice.name in LEAN else str(model.dtype).replace("torch.", ""),
+                         "loop": "workshop-kit lean decoder" if choice.name in LEAN else "transformers generate",
+                         "decoder": "openvino" if getattr(getattr(model, "decoder", None), "outside", None)
+                         is not None else "torch",
                          "audio_decoder": "openvino" if getattr(model, "audio", None) is not None else "torch"}
     return AudioResult(engine="musicgen", seed=seed,
                        params=dict(prompt=text, seconds=seconds, guidance_scale=guidance_scale, temperature=temperature,

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["LeanDecoder", "LeanMusicgen", "OpenVinoAudio", "supported"]
+__all__ = ["LeanDecoder", "LeanMusicgen", "OpenVinoAudio", "OpenVinoSteps", "StepNetwork", "supported"]
 
 
 def supported(model) -> str:
@@ -107,16 +107,38 @@ class _Layer(nn.Module):
                       _product(self.fc2), self.act)
 
     def forward(self, h, keys, values, s: int, cross_k, cross_v):
-        norm_attn, qkv, out, norm_cross, cross_q, cross_out, norm_ff, fc1, fc2, act = self._step
+        """One step, the cache ``keys``/``values`` ``(rows, heads, steps, head_dim)`` written in place at ``s``."""
         b, heads, head_dim = h.shape[0], self.heads, self.head_dim
-        q, k, v = qkv(norm_attn(h)).view(b, 3, heads, head_dim).unbind(1)
+        q, k, v = self._step[1](self._step[0](h)).view(b, 3, heads, head_dim).unbind(1)
         keys[:, :, s] = k
         values[:, :, s] = v
         attended = F.scaled_dot_product_attention(q[:, :, None], keys[:, :, :s + 1], values[:, :, :s + 1])
-        h = h + out(attended.view(b, 1, heads * head_dim))
+        return self._after_attention(h, attended, cross_k, cross_v)
+
+    def forward_kept(self, h, past_k, past_v, rows, cross_k, cross_v):
+        """One step, the cache passed in and given back longer by this step (the form a runtime that keeps the
+        cache itself converts: :class:`StepNetwork`); the past read through ``rows`` (see there)."""
+        b, heads, head_dim = h.shape[0], self.heads, self.head_dim
+        q, k, v = self._step[1](self._step[0](h)).view(b, 1, 3, heads, head_dim).permute(2, 0, 3, 1, 4).unbind(0)
+        keys = torch.cat([past_k.index_select(0, rows), k], 2)
+        values = torch.cat([past_v.index_select(0, rows), v], 2)
+        attended = F.scaled_dot_product_attention(q, keys, values)
+        return self._after_attention(h, attended, cross_k, cross_v), keys, values
+
+    def _after_attention(self, h, attended, cross_k, cross_v):
+        """The rest of a step, from the self-attention's result ``(rows, heads, 1, head_dim)``."""
+        _, _, out, norm_cross, cross_q, cross_out, norm_ff, fc1, fc2, act = self._step
+        b, heads, head_dim = h.shape[0], self.heads, self.head_dim
+        h = h + out(attended.reshape(b, 1, heads * head_dim))
         q = cross_q(norm_cross(h)).view(b, heads, 1, head_dim)
-        h = h + cross_out(F.scaled_dot_product_attention(q, cross_k, cross_v).view(b, 1, heads * head_dim))
+        h = h + cross_out(F.scaled_dot_product_attention(q, cross_k, cross_v).reshape(b, 1, heads * head_dim))
         return h + fc2(act(fc1(norm_ff(h))))
+
+    def keep_cross_only(self) -> None:
+        """Let go of everything but the cross-attention's keys and values (a runtime elsewhere runs the step)."""
+        for name in ("qkv", "out", "cross_q", "cross_out", "fc1", "fc2"):
+            delattr(self, name)
+        self._step = ()
 
 
 class LeanDecoder(nn.Module):
@@ -124,10 +146,13 @@ class LeanDecoder(nn.Module):
 
     :meth:`start` takes the text's hidden states (after the projection) and the most steps to come; :meth:`step`
     takes the codes of the last step, ``(batch, codebooks, 1)``, and returns the logits ``(batch, codebooks,
-    vocabulary)`` of the next. It takes the layers of ``decoder_lm``, which cannot run afterwards."""
+    vocabulary)`` of the next. It takes the layers of ``decoder_lm``, which cannot run afterwards. With ``steps``
+    (an :class:`OpenVinoSteps`), the step's network runs there, and only the embeddings and the cross-attention's
+    keys and values stay here."""
 
-    def __init__(self, decoder_lm, *, int8: bool = False):
+    def __init__(self, decoder_lm, *, int8: bool = False, steps: OpenVinoSteps | None = None):
         super().__init__()
+        self.outside = steps
         decoder = decoder_lm.model.decoder
         self.codebooks, self.vocab = decoder_lm.num_codebooks, decoder_lm.config.vocab_size
         self.embed = decoder.embed_tokens
@@ -135,14 +160,17 @@ class LeanDecoder(nn.Module):
         layers = []
         for i, layer in enumerate(decoder.layers):  # one layer at a time, so the load's peak is one layer's copies
             lean = _Layer(layer)
+            if steps is not None:
+                lean.keep_cross_only()
             if int8:
                 _quantize(lean)
-                lean.bind()
+                if steps is None:
+                    lean.bind()
             layers.append(lean)
             decoder.layers[i] = nn.Identity()  # the original's weights go: the lean layer holds its own
         self.layers = nn.ModuleList(layers)
         self.norm = decoder.layer_norm
-        self.heads = _fused(*decoder_lm.lm_heads)
+        self.heads = _fused(*decoder_lm.lm_heads) if steps is None else None
         if int8:
             _quantize(self)
         self._cache: tuple[Any, ...] = ()
@@ -151,7 +179,7 @@ class LeanDecoder(nn.Module):
         """Make room for ``steps`` steps and compute each layer's cross-attention keys and values of ``states``."""
         b, t, _ = states.shape
         first = self.layers[0]
-        shape = (len(self.layers), b, first.heads, steps, first.head_dim)
+        shape = (len(self.layers), b, first.heads, steps if self.outside is None else 0, first.head_dim)
         keys, values = torch.zeros(shape, dtype=states.dtype), torch.zeros(shape, dtype=states.dtype)
         cross = []
         for layer in self.layers:
@@ -159,6 +187,8 @@ class LeanDecoder(nn.Module):
             cross.append((kv[0].contiguous(), kv[1].contiguous()))
         if self.positions.weights.shape[0] < steps:
             self.positions.make_weights(steps, self.positions.embedding_dim)
+        if self.outside is not None:
+            self.outside.start(cross)
         self._cache = (keys, values, cross, steps)
 
     def step(self, codes: torch.Tensor, s: int) -> torch.Tensor:
@@ -166,6 +196,8 @@ class LeanDecoder(nn.Module):
         if s >= steps:
             raise IndexError(f"step {s} beyond the {steps} the cache was made for")
         h = sum(self.embed[k](codes[:, k]) for k in range(self.codebooks)) + self.positions.weights[s]
+        if self.outside is not None:
+            return self.outside(h).view(h.shape[0], self.codebooks, self.vocab)
         for i, layer in enumerate(self.layers):
             h = layer(h, keys[i], values[i], s, *cross[i])
         return self.heads(self.norm(h)[:, 0]).view(h.shape[0], self.codebooks, self.vocab)
@@ -173,6 +205,90 @@ class LeanDecoder(nn.Module):
     def finish(self) -> None:
         """Let the piece's cache go."""
         self._cache = ()
+        if self.outside is not None:
+            self.outside.finish()
+
+
+class StepNetwork(nn.Module):
+    """MusicGen's decoder step as one network whose cache goes in and comes out, for a runtime that keeps it itself
+    (OpenVINO, where the cache stays in the compiled network and is appended in place: see
+    :func:`workshop_kit.openvino_rt._make_stateful`). Inputs (:meth:`input_names`): ``h``, the step's embedded
+    codes ``(rows, 1, hidden)``; ``rows``, the rows ``0 … rows-1`` (the past is read through them, the form
+    OpenVINO fuses into its attention); each layer's past keys and values ``(rows, heads, past, head_dim)``; each
+    layer's cross-attention keys and values ``(rows, heads, text, head_dim)``. Outputs (:meth:`output_names`): the
+    logits ``(rows, 1, codebooks × vocabulary)``, then each layer's keys and values one step longer. Built from
+    ``decoder_lm``'s layers (fp32) without altering them; the same layers as :class:`LeanDecoder`'s."""
+
+    def __init__(self, decoder_lm):
+        super().__init__()
+        decoder = decoder_lm.model.decoder
+        self.lean = nn.ModuleList(_Layer(layer) for layer in decoder.layers)
+        self.norm, self.heads = decoder.layer_norm, _fused(*decoder_lm.lm_heads)
+        self.hidden = decoder_lm.config.hidden_size
+
+    @staticmethod
+    def input_names(count: int) -> list[str]:
+        return ["h", "rows"] + [f"{kind}{i}" for kind in ("key", "value", "cross_key", "cross_value")
+                                for i in range(count)]
+
+    @staticmethod
+    def output_names(count: int) -> list[str]:
+        return ["logits"] + [f"{kind}{i}" for kind in ("present_key", "present_value") for i in range(count)]
+
+    @staticmethod
+    def shapes_for(config) -> list[tuple[int, ...]]:
+        """Each input's shape for a decoder of ``config``, ``-1`` where free (the rows, the past, the text)."""
+        heads = int(config.num_attention_heads)
+        cache = (-1, heads, -1, int(config.hidden_size) // heads)
+        return [(-1, 1, int(config.hidden_size)), (-1,)] + [cache] * (4 * int(config.num_hidden_layers))
+
+    def example(self, rows: int = 2, past: int = 3, text: int = 5) -> tuple[torch.Tensor, ...]:
+        first = self.lean[0]
+        count = len(self.lean)
+        return ((torch.zeros(rows, 1, self.hidden), torch.arange(rows, dtype=torch.int32))
+                + tuple(torch.zeros(rows, first.heads, past, first.head_dim) for _ in range(2 * count))
+                + tuple(torch.zeros(rows, first.heads, text, first.head_dim) for _ in range(2 * count)))
+
+    def forward(self, h, rows, *cache):
+        count = len(self.lean)
+        keys, values, cross_k, cross_v = (cache[i * count:(i + 1) * count] for i in range(4))
+        present_k, present_v = [], []
+        for i, layer in enumerate(self.lean):
+            h, k, v = layer.forward_kept(h, keys[i], values[i], rows, cross_k[i], cross_v[i])
+            present_k.append(k)
+            present_v.append(v)
+        return (self.heads(self.norm(h)), *present_k, *present_v)
+
+
+class OpenVinoSteps:
+    """A :class:`StepNetwork` compiled by OpenVINO with its cache kept inside (one piece at a time): :meth:`start`
+    empties the cache and sets the piece's cross-attention keys and values, each call runs a step."""
+
+    def __init__(self, compiled):
+        self.compiled = compiled
+        self.request = compiled.create_infer_request()
+        self._kept: list[Any] = []
+
+    def start(self, cross: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+        import numpy as np
+        import openvino as ov
+
+        self.request.reset_state()
+        rows = cross[0][0].shape[0]
+        self._kept = [np.ascontiguousarray(t.float().numpy()) for pair in zip(*cross) for t in pair]
+        names = [f"cross_key{i}" for i in range(len(cross))] + [f"cross_value{i}" for i in range(len(cross))]
+        for name, array in zip(names, self._kept, strict=True):
+            self.request.set_tensor(name, ov.Tensor(array, shared_memory=True))
+        self.request.set_tensor("rows", ov.Tensor(np.arange(rows, dtype=np.int32)))
+
+    def __call__(self, h: torch.Tensor) -> torch.Tensor:
+        """The logits ``(rows, 1, codebooks × vocabulary)`` after the embedded codes ``h`` ``(rows, 1, hidden)``."""
+        self.request.infer({"h": h.float().contiguous().numpy()})
+        return torch.from_numpy(self.request.get_tensor("logits").data.copy())
+
+    def finish(self) -> None:
+        self.request.reset_state()
+        self._kept = []
 
 
 class OpenVinoAudio:
@@ -203,9 +319,9 @@ class OpenVinoAudio:
 
 class LeanMusicgen:
     """A loaded MusicGen, generating through :class:`LeanDecoder` (which takes transformers' decoder layers: the model
-    passed in cannot generate afterwards)."""
+    passed in cannot generate afterwards), its steps run by ``steps`` where given."""
 
-    def __init__(self, model, *, int8: bool = True):
+    def __init__(self, model, *, int8: bool = True, steps: OpenVinoSteps | None = None):
         why = supported(model)
         if why:
             raise ValueError(f"the lean loop does not run {why}")
@@ -217,7 +333,7 @@ class LeanMusicgen:
         self.audio_encoder = model.audio_encoder
         self.audio: Callable[[torch.Tensor], torch.Tensor] | None = None  # EnCodec elsewhere (OpenVINO), if set
         self.notes: list[str] = []  # what a result should say about how it was made (e.g. why not OpenVINO)
-        self.decoder = LeanDecoder(model.decoder, int8=int8).eval()
+        self.decoder = LeanDecoder(model.decoder, int8=int8, steps=steps).eval()
         self.codebooks = self.decoder.codebooks
         self._delays = type(model.decoder).build_delay_pattern_mask  # transformers' own, called on a light view
         self._view = SimpleNamespace(num_codebooks=self.codebooks, config=SimpleNamespace(audio_channels=1),
