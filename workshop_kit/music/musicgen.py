@@ -62,9 +62,11 @@ def load_model(folder: str, device: str, runtime: str = "torch"):
             model.audio, audio_notes = openvino_audio(folder, model)
             model.notes = notes + audio_notes
             model.generate(inputs["input_ids"], inputs["attention_mask"], steps=WARM_UP_STEPS)
-            if model.audio is not None:  # a second of audio through OpenVINO's network (its buffers, its kernels)
-                model.audio(torch.zeros((1, 1, model.codebooks, int(model.config.audio_encoder.frame_rate)),
-                                        dtype=torch.long))
+            if model.audio is not None:  # a booth piece's length of audio through OpenVINO's network: it makes
+                # its kernels and buffers for each new length (0.8 s the first time for 5 s of audio)
+                steps = int(round(ENGINE.cases[0].options["seconds"] * model.config.audio_encoder.frame_rate))
+                frames = steps - model.codebooks + 1  # what the steps give once the delay pattern is removed
+                model.audio(torch.zeros((1, 1, model.codebooks, frames), dtype=torch.long))
         else:
             model.generate(**inputs, do_sample=True, guidance_scale=3.0, max_new_tokens=WARM_UP_STEPS)
     return model, processor

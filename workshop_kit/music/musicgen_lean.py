@@ -11,6 +11,10 @@ masks built each step, a growing cache copied on every step). :class:`LeanDecode
   larger products — each in int8 (PyTorch's dynamic quantization: weights per output channel, activations per
   call) with ``int8=True``.
 
+The same layers also make :class:`StepNetwork`, the step with its cache passed in and given back, the form
+OpenVINO converts into a network that keeps the cache itself and appends to it in place (:class:`OpenVinoSteps`;
+``runtime="openvino"`` in :mod:`workshop_kit.music.musicgen`); the loop and its sampling stay here.
+
 :class:`LeanMusicgen` keeps what the loop needs from the loaded model (text encoder, projection, EnCodec) and
 samples as ``generate`` does, in its order: guidance, temperature, top-k, then one draw from torch's generator.
 With ``int8=False`` it makes, for a seed, the very codes transformers makes (tested); with int8 the notes differ by
