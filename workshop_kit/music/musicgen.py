@@ -240,9 +240,8 @@ def _race_options(folder: str) -> dict[str, str]:
 def faster_steps(folder: str) -> str:
     """``"openvino"`` or ``"int8"``: the lean loop's form whose steps run faster on this machine, timed once per
     machine and model (each loaded in turn, a piece of :data:`RACE_STEPS` steps twice; tens of seconds, once) and
-    kept with the kit's other timings (:func:`workshop_kit.runtime.record_seconds`). Which wins depends on the CPU:
-    PyTorch's int8 products are fastest where the CPU has AVX-512 VNNI, OpenVINO's fused attention and kept cache
-    elsewhere; neither is guessed."""
+    kept with the kit's other timings (:func:`workshop_kit.runtime.record_seconds`). Which wins depends on the CPU
+    (on a 2-core AMD EPYC with AVX-512 VNNI, PyTorch's int8 products by 5–10 %): it is measured, not guessed."""
     options = _race_options(folder)
     known = runtimes.recorded_seconds("musicgen-steps", options)
     if known and known.get("faster") in LEAN:
