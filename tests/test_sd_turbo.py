@@ -176,7 +176,7 @@ def test_the_torch_runtime_is_recorded(models):
 @needs_openvino
 def test_openvino_converts_once_into_the_cache_and_says_so(models, cache):
     notes = (cache / "notes.txt").read_text().splitlines()
-    kind = sd_turbo.openvino_weights()  # hybrid where the CPU has no BF16, int8 where it has
+    kind = sd_turbo.openvino_weights()  # hybrid, unless a comparison asks for another
     assert len(notes) == 2 and f"converted sd-turbo to OpenVINO ({kind} weights)" in notes[0]
     folders = sorted(p.parent.name.split("-")[0] + "/" + p.name for p in (cache / "openvino").glob("*/*"))
     assert folders == [f"sd/{kind}", "taesd/fp32"]

@@ -8,10 +8,10 @@ Two runtimes give the same pictures from the same seed (the noise is drawn the s
 
 * ``runtime="torch"``: the diffusers pipeline, loaded once per (folder, device) and reused; fp16 on a GPU.
 * ``runtime="openvino"``: the text encoder, the UNet and the decoder converted once to OpenVINO
-  (:mod:`workshop_kit.openvino_rt`), compiled for the picture's size when first asked for. Where the CPU reports
-  BF16: int8 weights and bf16 maths. Elsewhere (most laptops): hybrid int8 — the UNet's convolutions computed in
-  8 bits (calibrated once, on the inputs the pipeline gives it), the linear layers with int8 weights, fp32 maths;
-  this keeps the compiled UNet at 2.2 GB instead of 5.2 GB. On a laptop CPU it is the fast one.
+  (:mod:`workshop_kit.openvino_rt`), compiled for the picture's size when first asked for, as hybrid int8: the
+  UNet's convolutions computed in 8 bits (calibrated once, on the inputs the pipeline gives it), the linear layers
+  with int8 weights, their maths in bf16 where the CPU reports BF16, fp32 elsewhere (most laptops); this keeps the
+  compiled UNet at 2.2 GB instead of 5.2 GB, and on a CPU with BF16 it is faster than int8 weights alone.
 
 ``runtime="auto"`` takes OpenVINO on a CPU where it is installed (the kit's ``fast`` extra) and memory allows,
 else PyTorch. Each result's provenance says which runtime ran (``model["runtime"]``), and its notes say why when
@@ -58,18 +58,21 @@ CALIBRATION_PROMPTS = (
 # are 3×3 convolutions) and keeps them in its own layout: there it needs more memory than PyTorch.
 # Measured here (2 cores, no BF16): PyTorch 5.3 GB, OpenVINO 6.3 GB, converting 4.7 GB; with bf16 maths OpenVINO
 # keeps those weights in bf16 (5.1 GB in the figures this kit started from).
-# With hybrid int8 (the kit's choice where the CPU has no BF16) the convolutions stay in 8 bits: the compiled UNet
+# With hybrid int8 (the kit's choice) the convolutions stay in 8 bits: the compiled UNet
 # holds 2.2 GB instead of 5.2 GB, and calibrating it, once, costs as much memory as converting.
 _MEMORY_PER_WEIGHT_GB = {"torch": 1.12, "openvino-f32": 1.33, "openvino-bf16": 1.06, "openvino-hybrid": 0.69,
                          "convert": 0.97, "convert-hybrid": 1.8}
 
 
 def openvino_weights() -> str:
-    """The OpenVINO weights for this CPU: ``"int8"`` (weights in 8 bits, bf16 maths) where it reports BF16, else
-    ``"hybrid"`` (convolutions computed in int8, calibrated once; linear layers with int8 weights)."""
+    """The OpenVINO weights: ``"hybrid"`` (convolutions computed in int8, calibrated once; linear layers with int8
+    weights, their maths in bf16 where the CPU reports BF16, else fp32) on every CPU. Where the CPU has BF16,
+    weights-only ``"int8"`` was slower and larger (2 cores of an AMD EPYC with AVX-512-BF16, 512², one process
+    each: hybrid 1.08–1.13 s and 2.97 GB peak, int8 1.31–1.34 s and 5.01 GB); without BF16, int8 convolutions
+    unpack back to fp32 (the compiled UNet 5.2 GB against 2.2 GB)."""
     if OPENVINO_WEIGHTS is not None:
         return OPENVINO_WEIGHTS
-    return "int8" if openvino_rt.precision() == "bf16" else "hybrid"
+    return "hybrid"
 
 
 @functools.lru_cache(maxsize=2)
@@ -225,8 +228,8 @@ def _decoder_parts(key: str, folder: str) -> list[openvino_rt.Part]:
 def converted(folder: str, taesd: str | None, *, progress: bool = True, notes: list[str] | None = None,
               dest=None, weights: str | None = None) -> tuple[Path, Path]:
     """The OpenVINO folders of SD-Turbo's networks and of its decoder, converted once (see :mod:`openvino_rt`);
-    ``weights`` (default: this CPU's, :func:`openvino_weights`) lets the machine that prepares a pack convert for
-    laptops unlike itself (``"hybrid"`` for CPUs without BF16, most laptops; ``"int8"`` for those with it)."""
+    ``weights`` (default: :func:`openvino_weights`, ``"hybrid"``) may ask for ``"int8"`` or ``"fp32"``
+    (comparisons)."""
     key, decoder_folder = _decoder(folder, taesd)
     model_dir = openvino_rt.convert(MODEL_KEY, folder, _model_parts(folder), weights or openvino_weights(),
                                     progress=progress, notes=notes, dest=dest)
