@@ -64,8 +64,8 @@ def load_model(folder: str, device: str, runtime: str = "torch"):
             model.generate(inputs["input_ids"], inputs["attention_mask"], steps=WARM_UP_STEPS)
             if model.audio is not None:  # a booth piece's length of audio through OpenVINO's network: it makes
                 # its kernels and buffers for each new length (0.8 s the first time for 5 s of audio)
-                steps = int(round(ENGINE.cases[0].options["seconds"] * model.config.audio_encoder.frame_rate))
-                frames = steps - model.codebooks + 1  # what the steps give once the delay pattern is removed
+                booth = int(round(ENGINE.cases[0].options["seconds"] * model.config.audio_encoder.frame_rate))
+                frames = booth - model.codebooks + 1  # what the steps give once the delay pattern is removed
                 model.audio(torch.zeros((1, 1, model.codebooks, frames), dtype=torch.long))
         else:
             model.generate(**inputs, do_sample=True, guidance_scale=3.0, max_new_tokens=WARM_UP_STEPS)
@@ -97,9 +97,10 @@ def _decoder_parts(model) -> list:
 
 def openvino_steps(folder: str, model) -> tuple[object | None, list[str]]:
     """The decoder's steps through OpenVINO for transformers' MusicGen ``model`` loaded from ``folder``: the step
-    converted once into the cache (int8 weights, its cache kept in the network and appended in place: a step
-    about half the lean PyTorch one's time on a laptop CPU), and the notes to pass on; ``(None, notes)`` where
-    OpenVINO is not installed or the conversion fails (the steps then run in PyTorch, and a note says why)."""
+    converted once into the cache (int8 weights, its cache kept in the network and appended in place; whether it
+    beats PyTorch's int8 steps depends on the CPU: :func:`faster_steps`), and the notes to pass on;
+    ``(None, notes)`` where OpenVINO is not installed or the conversion fails (the steps then run in PyTorch, and a
+    note says why)."""
     from .. import openvino_rt
     from .musicgen_lean import OpenVinoSteps, supported
 
@@ -288,8 +289,8 @@ def generate(*, prompt: str, seconds: float = 8.0, guidance_scale: float = 3.0, 
     prompt : str
         A description, e.g. ``"gnawa trance, guembri bass and qraqeb, 110 bpm"``; 1 to 1000 characters.
     seconds : float
-        Length, 1 to 30 s (on a 2-core laptop CPU with OpenVINO expect about one and a half
-        seconds of computing per second of music; about three without it).
+        Length, 1 to 30 s (on 2 cores of a recent CPU expect one to one and a half seconds
+        of computing per second of music; about three on an older AVX2 one).
     guidance_scale : float
         How closely to follow the prompt, 1 to 10.
     temperature : float

@@ -183,8 +183,9 @@ class LeanDecoder(nn.Module):
         """Make room for ``steps`` steps and compute each layer's cross-attention keys and values of ``states``."""
         b, t, _ = states.shape
         first = self.layers[0]
-        shape = (len(self.layers), b, first.heads, steps if self.outside is None else 0, first.head_dim)
-        keys, values = torch.zeros(shape, dtype=states.dtype), torch.zeros(shape, dtype=states.dtype)
+        shape = (len(self.layers), b, first.heads, steps, first.head_dim)
+        keys, values = (torch.zeros(shape, dtype=states.dtype), torch.zeros(shape, dtype=states.dtype)) \
+            if self.outside is None else (None, None)  # elsewhere, the cache is kept by the network
         cross = []
         for layer in self.layers:
             kv = layer.cross_kv(states).view(b, t, 2, layer.heads, layer.head_dim).permute(2, 0, 3, 1, 4)
@@ -280,7 +281,7 @@ class OpenVinoSteps:
         self.request.reset_state()
         rows = cross[0][0].shape[0]
         self._kept = [np.ascontiguousarray(t.float().numpy()) for pair in zip(*cross) for t in pair]
-        names = [f"cross_key{i}" for i in range(len(cross))] + [f"cross_value{i}" for i in range(len(cross))]
+        names = StepNetwork.input_names(len(cross))[2 + 2 * len(cross):]  # the cross-attention's, keys then values
         for name, array in zip(names, self._kept, strict=True):
             self.request.set_tensor(name, ov.Tensor(array, shared_memory=True))
         self.request.set_tensor("rows", ov.Tensor(np.arange(rows, dtype=np.int32)))
