@@ -213,12 +213,13 @@ def test_openvino_fp32_gives_the_torch_picture_and_int8_stays_close(models, cach
     assert _psnr(int8, fp32) > floor and not np.array_equal(int8, make(models, runtime="openvino", seed=4).image)
 
 
-def _convolutions_in_8_bits(folder) -> tuple[int, int]:
-    """(convolutions, those whose inputs pass through a quantizer) in the UNet of a converted folder."""
+def _in_8_bits(folder, kind: str = "Convolution") -> tuple[int, int]:
+    """(operations of ``kind``, those whose inputs pass through a quantizer) in the UNet of a converted folder:
+    the convolutions, or the linear layers (``MatMul``)."""
     import openvino as ov
 
     model = ov.Core().read_model(folder / "unet.xml")
-    convolutions = [op for op in model.get_ordered_ops() if op.get_type_name() == "Convolution"]
+    convolutions = [op for op in model.get_ordered_ops() if op.get_type_name() == kind]
 
     def fed_by_quantizer(node, depth=3) -> bool:  # a FakeQuantize, or one behind a Convert or two
         if node.get_type_name() == "FakeQuantize":
@@ -231,16 +232,18 @@ def _convolutions_in_8_bits(folder) -> tuple[int, int]:
 
 
 @needs_openvino
-@pytest.mark.parametrize("kind", ["hybrid", "int8"])
-def test_each_kind_of_int8_keeps_the_picture_and_hybrid_quantizes_the_convolutions(models, tmp_path, monkeypatch,
-                                                                                   kind):
-    """hybrid (CPUs without BF16): convolutions calibrated and computed in 8 bits; int8: weights only."""
+@pytest.mark.parametrize("kind", ["int8-full", "hybrid", "int8"])
+def test_each_kind_of_int8_keeps_the_picture_and_quantizes_what_it_says(models, tmp_path, monkeypatch, kind):
+    """int8-full: convolutions and linear layers calibrated and computed in 8 bits; hybrid: the convolutions
+    alone; int8: weights only."""
     monkeypatch.setenv("WORKSHOP_KIT_CACHE_DIR", str(tmp_path))
     model_dir, _ = sd_turbo.converted(str(models["sd"]), str(models["taesd"]), progress=False, weights=kind)
     assert model_dir.name == kind and json.loads((model_dir / "openvino.json").read_text())["weights"] == kind
-    convolutions, quantized = _convolutions_in_8_bits(model_dir)
-    assert convolutions > 0
-    assert (quantized >= convolutions // 2) if kind == "hybrid" else quantized == 0
+    convolutions, quantized = _in_8_bits(model_dir)
+    linear, linear_quantized = _in_8_bits(model_dir, "MatMul")
+    assert convolutions > 0 and linear > 0
+    assert (quantized >= convolutions // 2) if kind != "int8" else quantized == 0
+    assert (linear_quantized >= linear // 2) if kind == "int8-full" else linear_quantized == 0
     monkeypatch.setattr(sd_turbo, "OPENVINO_WEIGHTS", kind)
     sd_turbo._OPENVINO.clear()
     kw = dict(taesd_path=models["taesd"], seed=3)
