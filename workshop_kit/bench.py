@@ -423,6 +423,7 @@ MUSIC_RUNTIMES = ("torch", "int8", "openvino")  # fp32 first: the others' speed-
 #: Targets on a 2-core laptop-class CPU (seconds; for MusicGen, seconds of computing per second of audio).
 SD_TARGETS = {("bf16", 512): 1.0, ("f32", 512): 2.5, ("bf16", 256): 0.35, ("f32", 256): 0.8}
 MUSIC_TARGET_RTF = 2.5
+SD_F32 = "openvino-f32"  # OpenVINO forced to fp32 maths, measured too where the CPU would pick bf16
 FASTSD_CPU = ("FastSD CPU (published): SD-Turbo, OpenVINO + TAESD, 512², Core i7-12700, 12 cores, AVX2", 1.7, "9–11")
 
 
@@ -454,6 +455,10 @@ class _Worker:
     def __init__(self, spec: dict[str, Any]):
         self.spec = spec
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if spec.get("maths"):  # OpenVINO's maths forced (fp32 on a CPU with BF16: what a laptop without it runs)
+            from .openvino_rt import PRECISION_ENV
+
+            env[PRECISION_ENV] = spec["maths"]
         self.proc = subprocess.Popen([sys.executable, "-m", "workshop_kit.bench", "--worker", json.dumps(spec)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
 
@@ -607,8 +612,10 @@ def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[
         subprocess.run([sys.executable, "-c", code], check=True)
         report["sd-turbo"]["conversion_s"] = round(time.perf_counter() - start, 1)
     names = (["torch"] + (["openvino"] if openvino_rt.available() else [])) if sizes else []
-    workers = {name: _Worker({"engine": "sd-turbo", "runtime": name, "folder": folder, "taesd": taesd, "work": work})
-               for name in names}
+    if "openvino" in names and report["machine"]["maths"] == "bf16":
+        names.append(SD_F32)  # the fp32-maths targets, measured on the same machine
+    workers = {name: _Worker({"engine": "sd-turbo", "runtime": name.split("-")[0], "folder": folder, "taesd": taesd,
+                              "work": work, "maths": "f32" if name == SD_F32 else None}) for name in names}
     try:
         for size in sizes:
             say(f"SD-Turbo {size}²: " + " / ".join(names) + ", alternately")
@@ -617,15 +624,19 @@ def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[
             for name, got in replies.items():
                 row[name] = {**_stats([r["seconds"] for r in got]), "peak_rss_gb": got[-1]["peak_rss_gb"],
                              "runtime": got[-1]["runtime"]}
-            if "openvino" in row:
-                row["speed-up"] = round(row["torch"]["median_s"] / row["openvino"]["median_s"], 2)
-                maths = row["openvino"]["runtime"].get("maths", "f32")
-                target = SD_TARGETS.get((maths, size))
+            for name in ("openvino", SD_F32):
+                if name not in row:
+                    continue
+                row[name]["speed-up"] = round(row["torch"]["median_s"] / row[name]["median_s"], 2)
+                target = SD_TARGETS.get((row[name]["runtime"].get("maths", "f32"), size))
                 if target is not None:
-                    row["openvino"].update(target_s=target, meets_target=row["openvino"]["median_s"] <= target)
-                a = np.load(Path(work) / f"out-openvino-{size}.npy")
+                    row[name].update(target_s=target, meets_target=row[name]["median_s"] <= target)
+            if "openvino" in row:
+                row["speed-up"] = row["openvino"]["speed-up"]
                 b = np.load(Path(work) / f"out-torch-{size}.npy")
-                row["int8_vs_fp32"] = _fidelity(a, b)
+                row["int8_vs_fp32"] = _fidelity(np.load(Path(work) / f"out-openvino-{size}.npy"), b)
+                if SD_F32 in row:
+                    row["int8_vs_fp32_f32_maths"] = _fidelity(np.load(Path(work) / f"out-{SD_F32}-{size}.npy"), b)
             report["sd-turbo"][str(size)] = row
     finally:
         for worker in workers.values():
@@ -785,13 +796,16 @@ def pretrained_table(report: dict[str, Any]) -> str:
               + f" | peak RSS | vs torch ({sizes[0] if sizes else '-'}²) |", "|---|" + "---:|" * (len(sizes) + 2)]
     kind = sd[sizes[0]].get("openvino", {}).get("runtime", {}).get("weights", "int8") if sizes else "int8"
     kind_words = {"hybrid": "hybrid int8 (convolutions computed in int8, linear layers with int8 weights)",
+                  "int8-full": "full int8 (convolutions and linear layers computed in int8)",
                   "int8": "int8 weights"}.get(kind, f"{kind} weights")
-    for name, label in (("torch", "PyTorch fp32"), ("openvino", f"OpenVINO {kind_words}, {maths} maths")):
+    for name, label in (("torch", "PyTorch fp32"), ("openvino", f"OpenVINO {kind_words}, {maths} maths"),
+                        (SD_F32, f"OpenVINO {kind_words}, fp32 maths (forced: what a CPU without BF16 runs)")):
         if not sizes or name not in sd[sizes[0]]:
             continue
         cells = [f"{sd[s][name]['median_s']:.2f} s" + (" ✓" if sd[s][name].get("meets_target") else
                                                        " ✗" if "meets_target" in sd[s][name] else "") for s in sizes]
-        ratio = f"{sd[sizes[0]]['speed-up']:.2f}×" if name == "openvino" else "1×"
+        ratio = f"{sd[sizes[0]][name].get('speed-up', sd[sizes[0]].get('speed-up', 1)):.2f}×" if name != "torch" \
+            else "1×"
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {sd[sizes[0]][name]['peak_rss_gb']:.1f} GB | {ratio} |")
     what, seconds, ram = FASTSD_CPU
     lines.append(f"| {what} | {seconds} s" + " |" * len(sizes) + f" {ram} GB | |")
@@ -810,6 +824,9 @@ def pretrained_table(report: dict[str, Any]) -> str:
         fid = "; ".join(f"{s}²: PSNR {sd[s]['int8_vs_fp32']['psnr_db']} dB, mean |Δ| "
                         f"{sd[s]['int8_vs_fp32']['mean_abs']}/255" for s in sizes)
         lines += ["", f"int8 against fp32 on the same seed (OpenVINO {kind_words} against PyTorch fp32): {fid}."]
+        if "int8_vs_fp32_f32_maths" in sd[sizes[0]]:
+            fid = "; ".join(f"{s}²: PSNR {sd[s]['int8_vs_fp32_f32_maths']['psnr_db']} dB" for s in sizes)
+            lines[-1] += f" The same in fp32 maths: {fid}."
     mg = report["musicgen"]
     lengths = [k for k in mg if k.replace(".", "").isdigit()]
     if lengths:
