@@ -3,7 +3,8 @@ alternated, fidelity, the README table), run here on the tiny random models so t
 
 import pytest
 
-from workshop_kit import bench, tiny_models
+from workshop_kit import bench, openvino_rt, tiny_models
+from workshop_kit.image import sd_turbo
 from workshop_kit.openvino_rt import available
 
 
@@ -19,6 +20,17 @@ def test_the_pretrained_benchmark_measures_each_runtime_in_its_own_process(tmp_p
     if available():
         assert row["openvino"]["runtime"]["name"] == "openvino" and row["speed-up"] > 0
         assert row["int8_vs_fp32"]["psnr_db"] > 25
+        kit = sd_turbo.openvino_weights()
+        other = next(kind for kind in openvino_rt.CALIBRATED if kind != kit)
+        # the other calibrated kind is measured beside the kit's, on the same seeds, with the weights it asked for
+        assert row["openvino"]["runtime"]["weights"] == kit
+        assert row[f"openvino-{other}"]["runtime"]["weights"] == other
+        assert row[f"openvino-{other}"]["int8_vs_fp32"]["psnr_db"] > 25
+        if openvino_rt.precision() == "bf16":  # fp32 maths measured too, as a CPU without BF16 runs them
+            assert row[bench.SD_F32]["runtime"]["maths"] == row[f"openvino-{other}-f32"]["runtime"]["maths"] == "f32"
+        conversion = report["sd-turbo"]["conversion"]
+        assert set(conversion) == set(openvino_rt.CALIBRATED)
+        assert all(c["cached"] is False and c["peak_rss_gb"] > 0.1 for c in conversion.values())  # a fresh cache
     floor = report["sd-turbo"]["floor"]["64"]
     assert floor["total_gflop"] >= floor["unet_gflop"] > 0 and floor["floor_s"] > 0
     music = report["musicgen"]["1"]
@@ -29,7 +41,10 @@ def test_the_pretrained_benchmark_measures_each_runtime_in_its_own_process(tmp_p
     assert report["musicgen"]["first_vs_second"]["runtime"] in ("int8", "openvino")
     text = bench.pretrained_table(report)
     assert "OpenVINO int8 decoder step" in text
-    assert "FastSD CPU" in text and "MusicGen-small" in text and "int8 against fp32" in text
+    assert "FastSD CPU" in text and "MusicGen-small" in text
+    if available():
+        assert "int8 against PyTorch fp32 on the same seed" in text and "the kit's choice" in text
+        assert "hybrid int8" in text and "full int8" in text and "Converting once, here" in text
 
 
 def test_the_floor_counts_the_networks_operations_without_computing_them(tmp_path):

@@ -501,6 +501,7 @@ def _serve(spec: dict[str, Any]) -> int:
             if engine == "sd-turbo":
                 from .image import sd_turbo
 
+                sd_turbo.OPENVINO_WEIGHTS = spec.get("weights")  # a kind compared with the kit's (None: the kit's)
                 result = sd_turbo.generate(prompt="zellige of Fès, blue and white", size=command["size"],
                                            seed=command["seed"], runtime=spec["runtime"], model_path=spec["folder"],
                                            taesd_path=spec["taesd"], progress=False)
@@ -585,6 +586,32 @@ def _alternate(workers: dict[str, _Worker], command: dict[str, Any], runs: int) 
     return replies
 
 
+def _sd_variants(kinds: Sequence[str], maths: str) -> dict[str, dict[str, Any]]:
+    """The SD-Turbo workers: PyTorch fp32; OpenVINO with the kit's weights (``openvino``) and with each other
+    calibrated kind (``openvino-<kind>``), in this CPU's maths and, where that is bf16, in fp32 maths too (``-f32``:
+    what a CPU without BF16 runs)."""
+    variants: dict[str, dict[str, Any]] = {"torch": {"runtime": "torch"}}
+    for i, kind in enumerate(kinds):
+        name = "openvino" if i == 0 else f"openvino-{kind}"
+        variants[name] = {"runtime": "openvino", "weights": kind}
+        if maths == "bf16":
+            variants[SD_F32 if i == 0 else f"{name}-f32"] = {"runtime": "openvino", "weights": kind, "maths": "f32"}
+    return variants
+
+
+def _convert_sd(folder: str, taesd: str, kind: str) -> dict[str, Any]:
+    """Convert SD-Turbo's networks to ``kind`` in a process of its own: its time and peak memory (or that the
+    cache already held them)."""
+    code = (f"import json; from workshop_kit.image import sd_turbo; from workshop_kit import openvino_rt\n"
+            f"held = openvino_rt.find_converted(sd_turbo.MODEL_KEY, {folder!r}, sd_turbo._model_parts({folder!r}), "
+            f"{kind!r}) is not None\n"
+            f"sd_turbo.converted({folder!r}, {taesd!r}, weights={kind!r})\n"
+            f"print(json.dumps({{'cached': held, 'peak_rss_gb': round(openvino_rt.peak_rss_gb(), 2)}}))")
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.PIPE, text=True)
+    return {"seconds": round(time.perf_counter() - start, 1), **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
 def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[[str], None] | None = None,
                       sizes: tuple[int, ...] = SD_SIZES, music: tuple[float, ...] = MUSIC_SECONDS,
                       models: dict[str, Path] | None = None) -> dict[str, Any]:
@@ -604,39 +631,41 @@ def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[
     report["machine"]["load_average"] = [round(x, 1) for x in os.getloadavg()]  # a shared machine says how busy
     folder, taesd = str(models["sd-turbo"]), str(models["taesd"])
 
+    from .image.sd_turbo import openvino_weights
+
+    kit_kind = openvino_weights()
+    kinds = [kit_kind] + [kind for kind in openvino_rt.CALIBRATED if kind != kit_kind]  # the kit's, and the other
     if openvino_rt.available() and sizes:
-        say("converting SD-Turbo to OpenVINO (once; minutes)")
-        start = time.perf_counter()
-        code = (f"from workshop_kit.image import sd_turbo; notes = []; sd_turbo.converted({folder!r}, {taesd!r}, "
-                f"notes=notes); print(*notes, sep='\\n')")
-        subprocess.run([sys.executable, "-c", code], check=True)
-        report["sd-turbo"]["conversion_s"] = round(time.perf_counter() - start, 1)
-    names = (["torch"] + (["openvino"] if openvino_rt.available() else [])) if sizes else []
-    if "openvino" in names and report["machine"]["maths"] == "bf16":
-        names.append(SD_F32)  # the fp32-maths targets, measured on the same machine
-    workers = {name: _Worker({"engine": "sd-turbo", "runtime": name.split("-")[0], "folder": folder, "taesd": taesd,
-                              "work": work, "maths": "f32" if name == SD_F32 else None}) for name in names}
+        report["sd-turbo"]["conversion"] = {}
+        for kind in kinds:
+            say(f"converting SD-Turbo to OpenVINO, {kind} (once; minutes)")
+            report["sd-turbo"]["conversion"][kind] = _convert_sd(folder, taesd, kind)
+        report["sd-turbo"]["conversion_s"] = report["sd-turbo"]["conversion"][kit_kind]["seconds"]
+    variants = _sd_variants(kinds, report["machine"]["maths"]) if sizes else {"torch": {"runtime": "torch"}}
+    if not openvino_rt.available():
+        variants = {"torch": variants["torch"]}
+    names = list(variants) if sizes else []
+    workers = {name: _Worker({"engine": "sd-turbo", "folder": folder, "taesd": taesd, "work": work, **variants[name]})
+               for name in names}
     try:
         for size in sizes:
             say(f"SD-Turbo {size}²: " + " / ".join(names) + ", alternately")
             replies = _alternate(workers, {"size": size}, runs)
             row = {}
+            b = np.load(Path(work) / f"out-torch-{size}.npy")
             for name, got in replies.items():
                 row[name] = {**_stats([r["seconds"] for r in got]), "peak_rss_gb": got[-1]["peak_rss_gb"],
                              "runtime": got[-1]["runtime"]}
-            for name in ("openvino", SD_F32):
-                if name not in row:
+                if name == "torch":
                     continue
                 row[name]["speed-up"] = round(row["torch"]["median_s"] / row[name]["median_s"], 2)
+                row[name]["int8_vs_fp32"] = _fidelity(np.load(Path(work) / f"out-{name}-{size}.npy"), b)
                 target = SD_TARGETS.get((row[name]["runtime"].get("maths", "f32"), size))
                 if target is not None:
                     row[name].update(target_s=target, meets_target=row[name]["median_s"] <= target)
-            if "openvino" in row:
+            if "openvino" in row:  # the kit's choice, where a reader looks first
                 row["speed-up"] = row["openvino"]["speed-up"]
-                b = np.load(Path(work) / f"out-torch-{size}.npy")
-                row["int8_vs_fp32"] = _fidelity(np.load(Path(work) / f"out-openvino-{size}.npy"), b)
-                if SD_F32 in row:
-                    row["int8_vs_fp32_f32_maths"] = _fidelity(np.load(Path(work) / f"out-{SD_F32}-{size}.npy"), b)
+                row["int8_vs_fp32"] = row["openvino"]["int8_vs_fp32"]
             report["sd-turbo"][str(size)] = row
     finally:
         for worker in workers.values():
@@ -744,7 +773,7 @@ def sd_floor(folder: str, taesd: str, sizes: Sequence[int]) -> dict[str, Any]:
     factor = latent_factor(folder)
     length = text.config.max_position_embeddings
     text_gflop = counted(lambda: text(torch.zeros(1, length, dtype=torch.long)))
-    report: dict[str, Any] = {"text_encoder_gflop": round(text_gflop, 4)}
+    report: dict[str, Any] = {"text_encoder_gflop": _figures(text_gflop)}
     with torch.inference_mode():
         a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
         fp32 = _rate(lambda: a @ b, 2 * 2048**3)
@@ -766,9 +795,18 @@ def sd_floor(folder: str, taesd: str, sizes: Sequence[int]) -> dict[str, Any]:
         decoder_gflop = counted(lambda side=side: decoder.decode(torch.zeros(1, decoder.config.latent_channels,
                                                                              side, side)))
         total = text_gflop + unet_gflop + decoder_gflop
-        report[str(size)] = {"unet_gflop": round(unet_gflop, 4), "decoder_gflop": round(decoder_gflop, 4),
-                             "total_gflop": round(total, 4), "floor_s": round(total / best, 4)}
+        report[str(size)] = {"unet_gflop": _figures(unet_gflop), "decoder_gflop": _figures(decoder_gflop),
+                             "total_gflop": _figures(total), "floor_s": _figures(total / best)}
     return report
+
+
+def _figures(x: float, digits: int = 6) -> float:
+    """``x`` to ``digits`` significant figures (a tiny model's fraction of a millisecond keeps its precision).
+
+    >>> _figures(0.000123456789), _figures(991.23456789)
+    (0.000123457, 991.235)
+    """
+    return float(f"{x:.{digits}g}")
 
 
 def _sd_parameters(folder: str, taesd: str) -> dict[str, int]:
@@ -794,19 +832,23 @@ def pretrained_table(report: dict[str, Any]) -> str:
     sizes = sorted((k for k in sd if k.isdigit()), key=int, reverse=True)
     lines += ["| SD-Turbo, 1 step, TAESD, text included | " + " | ".join(f"{k}²" for k in sizes)
               + f" | peak RSS | vs torch ({sizes[0] if sizes else '-'}²) |", "|---|" + "---:|" * (len(sizes) + 2)]
-    kind = sd[sizes[0]].get("openvino", {}).get("runtime", {}).get("weights", "int8") if sizes else "int8"
-    kind_words = {"hybrid": "hybrid int8 (convolutions computed in int8, linear layers with int8 weights)",
-                  "int8-full": "full int8 (convolutions and linear layers computed in int8)",
-                  "int8": "int8 weights"}.get(kind, f"{kind} weights")
-    for name, label in (("torch", "PyTorch fp32"), ("openvino", f"OpenVINO {kind_words}, {maths} maths"),
-                        (SD_F32, f"OpenVINO {kind_words}, fp32 maths (forced: what a CPU without BF16 runs)")):
-        if not sizes or name not in sd[sizes[0]]:
-            continue
+    first = sd[sizes[0]] if sizes else {}
+    from .image.sd_turbo import openvino_weights
+
+    kit = openvino_weights()
+    names = sorted((name for name in first if isinstance(first[name], dict) and "median_s" in first[name]),
+                   key=lambda name: (name != "torch", first[name]["runtime"].get("weights") != kit,
+                                     first[name]["runtime"].get("maths") == "f32"))  # the kit's choice first
+    for name in names:
+        ran = first[name]["runtime"]
+        label = "PyTorch fp32" if name == "torch" else (
+            f"OpenVINO {_kind_words(ran.get('weights', 'int8'))}, {_maths_words(ran.get('maths', maths))} maths"
+            + (" (forced: what a CPU without BF16 runs)" if ran.get("maths") == "f32" and m.get("bf16") else "")
+            + (", the kit's choice" if ran.get("weights") == kit else ""))
         cells = [f"{sd[s][name]['median_s']:.2f} s" + (" ✓" if sd[s][name].get("meets_target") else
                                                        " ✗" if "meets_target" in sd[s][name] else "") for s in sizes]
-        ratio = f"{sd[sizes[0]][name].get('speed-up', sd[sizes[0]].get('speed-up', 1)):.2f}×" if name != "torch" \
-            else "1×"
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {sd[sizes[0]][name]['peak_rss_gb']:.1f} GB | {ratio} |")
+        ratio = f"{first[name].get('speed-up', first.get('speed-up', 1)):.2f}×" if name != "torch" else "1×"
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {first[name]['peak_rss_gb']:.1f} GB | {ratio} |")
     what, seconds, ram = FASTSD_CPU
     lines.append(f"| {what} | {seconds} s" + " |" * len(sizes) + f" {ram} GB | |")
     targets = ", ".join(f"{s}² ≤ {t:g} s ({p})" for (p, s), t in SD_TARGETS.items())
@@ -820,13 +862,24 @@ def pretrained_table(report: dict[str, Any]) -> str:
                       f"({floor['fp32_gemm_gflops']:.0f} GFLOP/s in fp32, {floor['int8_gemm_gops']:.0f} GOP/s in "
                       f"int8): {shown}. A yardstick, not a floor: OpenVINO's own int8 kernels can run faster than "
                       f"PyTorch's products, and the rate varies between readings on a shared machine."]
-    if sizes and "int8_vs_fp32" in sd[sizes[0]]:
-        fid = "; ".join(f"{s}²: PSNR {sd[s]['int8_vs_fp32']['psnr_db']} dB, mean |Δ| "
-                        f"{sd[s]['int8_vs_fp32']['mean_abs']}/255" for s in sizes)
-        lines += ["", f"int8 against fp32 on the same seed (OpenVINO {kind_words} against PyTorch fp32): {fid}."]
-        if "int8_vs_fp32_f32_maths" in sd[sizes[0]]:
-            fid = "; ".join(f"{s}²: PSNR {sd[s]['int8_vs_fp32_f32_maths']['psnr_db']} dB" for s in sizes)
-            lines[-1] += f" The same in fp32 maths: {fid}."
+    fidelity = []
+    for name in names[1:]:
+        got = [(s, sd[s][name].get("int8_vs_fp32") or (sd[s].get("int8_vs_fp32") if name == "openvino" else None))
+               for s in sizes]
+        if all(f for _, f in got):
+            ran = first[name]["runtime"]
+            fidelity.append(f"{_kind_words(ran.get('weights', 'int8'), short=True)}, "
+                            f"{_maths_words(ran.get('maths', maths))} maths: "
+                            + ", ".join(f"{s}² {f['psnr_db']} dB" for s, f in got)
+                            + f" (mean |Δ| {got[0][1]['mean_abs']}/255 at {sizes[0]}²)")
+    if fidelity:
+        lines += ["", "int8 against PyTorch fp32 on the same seed, PSNR of the picture: " + "; ".join(fidelity) + "."]
+    conversion = sd.get("conversion", {})
+    if conversion:
+        lines += ["", "Converting once, here (in a process of its own): " + "; ".join(
+            f"{_kind_words(kind, short=True)} " + ("already in the cache" if c.get("cached") else
+                                                 f"{c['seconds']:.0f} s, peak memory {c['peak_rss_gb']:.1f} GB")
+            for kind, c in conversion.items()) + "."]
     mg = report["musicgen"]
     lengths = [k for k in mg if k.replace(".", "").isdigit()]
     if lengths:
@@ -862,6 +915,18 @@ def pretrained_table(report: dict[str, Any]) -> str:
                      f" First piece after loading {fs['first_s']:.1f} s, second {fs['second_s']:.1f} s." if fs else "")
                   + _logits_words(lg)]
     return "\n".join(lines)
+
+
+def _kind_words(kind: str, short: bool = False) -> str:
+    """An OpenVINO kind of weights in words (``short``: its name alone)."""
+    words = {"hybrid": ("hybrid int8", "convolutions computed in int8, linear layers with int8 weights"),
+             "int8-full": ("full int8", "convolutions and linear layers computed in int8"),
+             "int8": ("int8 weights", ""), "fp32": ("fp32", "")}.get(kind, (f"{kind} weights", ""))
+    return words[0] if short or not words[1] else f"{words[0]} ({words[1]})"
+
+
+def _maths_words(maths: str) -> str:
+    return {"f32": "fp32"}.get(maths, maths)
 
 
 def _logits_words(fidelity: dict[str, Any] | None) -> str:
