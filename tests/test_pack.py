@@ -173,6 +173,51 @@ def test_a_missing_model_is_named_with_how_to_get_it(tmp_path, monkeypatch, caps
     assert main(["pack", str(tmp_path / "stick"), "--target", "windows-x64:3.11", "--models", "dall-e"]) == 2
 
 
+def _packed_models(models: Path) -> Path:
+    from workshop_kit import tiny_models
+    from workshop_kit.pretrained import MODELS, REVISION_FILE
+
+    tiny_models.sd_turbo(models / "sd-turbo")
+    tiny_models.taesd(models / "taesd")
+    for key in ("sd-turbo", "taesd"):  # what build() writes beside each packed model
+        (models / key / REVISION_FILE).write_text(MODELS[key].revision + "\n", encoding="utf-8")
+    return models
+
+
+@pytest.mark.slow
+def test_the_pack_carries_sd_turbo_converted_and_a_laptops_copy_reads_it_without_converting(tmp_path, monkeypatch):
+    from workshop_kit import openvino_rt
+    from workshop_kit.image import sd_turbo
+
+    if not openvino_rt.available():
+        pytest.skip("OpenVINO is not installed (the kit's [fast] extra)")
+    stick = _packed_models(tmp_path / "stick" / "models")
+    monkeypatch.setenv("WORKSHOP_KIT_CACHE_DIR", str(tmp_path / "packer-cache"))
+    lines = pack.convert_for_laptops(stick, ["sd-turbo", "taesd"], quiet=True)
+    assert f"SD-Turbo converted for OpenVINO ({sd_turbo.openvino_weights()})" in lines[-1]
+    assert not (tmp_path / "packer-cache" / "openvino").exists()  # into the pack, not this machine's cache
+    laptop = tmp_path / "laptop" / "models"
+    shutil.copytree(stick, laptop, copy_function=shutil.copyfile)  # fresh dates, as the install script's copy
+    monkeypatch.setenv("WORKSHOP_KIT_MODELS", str(laptop))
+    monkeypatch.setenv("WORKSHOP_KIT_CACHE_DIR", str(tmp_path / "laptop-cache"))
+    result = sd_turbo.generate(prompt="zellige of Fès", size=64, seed=0, runtime="openvino",
+                               model_path=str(laptop / "sd-turbo"), taesd_path=str(laptop / "taesd"), progress=False)
+    assert result.model["runtime"]["weights"] == sd_turbo.openvino_weights()
+    assert not [note for note in result.notes if "convert" in note], result.notes
+    assert not (tmp_path / "laptop-cache" / "openvino").exists()  # nothing converted on the laptop
+
+
+def test_a_pack_built_without_openvino_says_the_laptops_will_convert(tmp_path, monkeypatch):
+    from workshop_kit import openvino_rt, tiny_models
+
+    monkeypatch.setattr(openvino_rt, "available", lambda: False)
+    tiny_models.sd_turbo(tmp_path / "sd-turbo")
+    assert pack.convert_for_laptops(tmp_path, ["taesd"]) == []  # nothing to convert
+    [line] = pack.convert_for_laptops(tmp_path, ["sd-turbo"])
+    assert "OpenVINO is not installed" in line and "first use" in line and "GB of memory" in line
+    assert not (tmp_path / "openvino").exists()
+
+
 def test_install_scripts_install_with_no_index_and_leave_a_report(tmp_path):
     pack.write_scripts(tmp_path, pack.parse_targets(), "workshop_kit-0-py3-none-any.whl")
     sh = (tmp_path / "install.sh").read_text()

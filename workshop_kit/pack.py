@@ -10,6 +10,8 @@ PyTorch CPU index), never PyPI's multi-GB CUDA build. The stick holds::
     locks/<os>-cp311.txt    the pins of one target
     kit/                    the kit's own wheel
     models/<key>/           the pretrained models chosen, at their pinned revisions
+    models/openvino/        SD-Turbo's networks converted for OpenVINO (when it is packed and this machine has
+                            OpenVINO): the laptops read them instead of converting for minutes with 8 GB of memory
     notebooks/, docs/       the notebooks and the trainer's guide
     install.bat, install.ps1, install.sh
     reports/                each laptop's doctor report, written there by the install script
@@ -622,6 +624,9 @@ def build(folder: str | os.PathLike, targets: list[tuple[Target, str]] | None = 
         revision = root / "models" / key / REVISION_FILE
         if not revision.is_file():
             revision.write_text(MODELS[key].revision + "\n", encoding="utf-8")
+    for line in convert_for_laptops(root / "models", [key for key, _ in p.models], quiet=quiet):
+        if say:
+            say(line)
     if p.source is not None:
         _copy_tree(p.source / "notebooks", root / "notebooks")
         (root / "docs").mkdir(exist_ok=True)
@@ -635,6 +640,36 @@ def build(folder: str | os.PathLike, targets: list[tuple[Target, str]] | None = 
     write_json(root / MANIFEST, manifest)  # the last file: now the pack is complete
     (root / UNFINISHED).unlink(missing_ok=True)
     return manifest
+
+
+def convert_for_laptops(models: Path, keys: Sequence[str], *, quiet: bool = False) -> list[str]:
+    """Convert the packed SD-Turbo (``models/sd-turbo``, with ``models/taesd`` when packed) to OpenVINO into
+    ``models/openvino``, with the weights the laptops pick: they find it there (the folder's name follows the
+    files of the pinned revision, not their dates, so a copy keeps it) and never convert it themselves. Returns
+    what was done, in lines; a machine without OpenVINO or the memory to convert packs the models alone and says
+    so."""
+    if "sd-turbo" not in keys:
+        return []
+    from . import openvino_rt
+    from . import runtime as runtimes
+    from .image import sd_turbo
+
+    later = "the laptops will convert SD-Turbo on first use (minutes, and about {need:.0f} GB of memory)"
+    folder = models / "sd-turbo"
+    need = sd_turbo.memory_needed_gb(str(folder), "convert")
+    if not openvino_rt.available():
+        return [f"OpenVINO is not installed here (pip install 'workshop-kit[fast]'): {later.format(need=need)}"]
+    ok, free = runtimes.fits(need)
+    if not ok:
+        return [f"converting SD-Turbo needs about {need:.1f} GB of memory and {free:.1f} GB are free here: "
+                + later.format(need=need)]
+    notes: list[str] = []
+    taesd = models / "taesd" if "taesd" in keys else None
+    start = time.perf_counter()
+    model_dir, decoder_dir = sd_turbo.converted(str(folder), None if taesd is None else str(taesd),
+                                                progress=not quiet, notes=notes, dest=models / "openvino")
+    return [*notes, f"SD-Turbo converted for OpenVINO ({model_dir.name}) in {time.perf_counter() - start:.0f} s: "
+                    f"{model_dir.relative_to(models)}, {decoder_dir.relative_to(models)}"]
 
 
 # ---------------------------------------------------------------------------------------------------- manifest
