@@ -176,7 +176,7 @@ def test_the_torch_runtime_is_recorded(models):
 @needs_openvino
 def test_openvino_converts_once_into_the_cache_and_says_so(models, cache):
     notes = (cache / "notes.txt").read_text().splitlines()
-    kind = sd_turbo.openvino_weights()  # hybrid, unless a comparison asks for another
+    kind = sd_turbo.openvino_weights()  # int8-full, unless a comparison asks for another
     assert len(notes) == 2 and f"converted sd-turbo to OpenVINO ({kind} weights)" in notes[0]
     folders = sorted(p.parent.name.split("-")[0] + "/" + p.name for p in (cache / "openvino").glob("*/*"))
     assert folders == [f"sd/{kind}", "taesd/fp32"]
@@ -207,7 +207,7 @@ def test_openvino_fp32_gives_the_torch_picture_and_int8_stays_close(models, cach
     assert np.abs(fp32.astype(int) - reference).max() <= 1  # the same picture, to a rounding
     monkeypatch.delenv(openvino_rt.PRECISION_ENV)
     sd_turbo._OPENVINO.clear()
-    # weights in 8 bits alone stay within 30 dB; hybrid also rounds the convolutions' activations (25 dB on these
+    # weights in 8 bits alone stay within 30 dB; the calibrated kinds also round activations (25 dB on these
     # tiny random networks; the real-size figures are in README)
     floor = 30 if sd_turbo.openvino_weights() == "int8" else 25
     assert _psnr(int8, fp32) > floor and not np.array_equal(int8, make(models, runtime="openvino", seed=4).image)

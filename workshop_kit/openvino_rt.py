@@ -171,8 +171,8 @@ class Part:
     name: str
     build: Callable[[], tuple[Any, Any]]
     inputs: tuple[tuple[str, tuple[int, ...]], ...]
-    compress: bool = True  # int8 weights for this part when the folder is int8 or hybrid
-    calibration: Callable[[], list[dict[str, Any]]] | None = None  # inputs it sees, for hybrid int8 (convolutions)
+    compress: bool = True  # int8 weights for this part when the folder is int8, hybrid or int8-full
+    calibration: Callable[[], list[dict[str, Any]]] | None = None  # inputs it sees, for the CALIBRATED kinds
     outputs: tuple[str, ...] = ()  # names for the outputs, in order (unnamed when empty)
     # (input, output) pairs the network keeps between calls instead (a cache: see _make_stateful), and the input
     # whose first dimension is the kept tensors' first dimension
@@ -421,7 +421,8 @@ def _full_int8(model, calibration: list[dict[str, Any]]):
     outliers moved into the weights first (SmoothQuant).
     SD-Turbo's UNet, 512², 2 cores of an Intel Xeon with AMX: 1.52 s against hybrid's 2.23 s in fp32 maths (the
     maths of a laptop without BF16), 1.29 s against 1.53 s in bf16; its output 5.1 % (RMS) from fp32's, hybrid's
-    3.9 %."""
+    3.9 %. The whole picture on an AMD EPYC with AVX-512-BF16: 0.91 s against 1.09 s (bf16), 1.18 s against 1.34 s
+    (fp32), PSNR against PyTorch fp32 55.4 dB for both. The kit's choice (``sd_turbo.openvino_weights``)."""
     import nncf
 
     with _quiet_nncf():

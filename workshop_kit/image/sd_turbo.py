@@ -8,10 +8,10 @@ Two runtimes give the same pictures from the same seed (the noise is drawn the s
 
 * ``runtime="torch"``: the diffusers pipeline, loaded once per (folder, device) and reused; fp16 on a GPU.
 * ``runtime="openvino"``: the text encoder, the UNet and the decoder converted once to OpenVINO
-  (:mod:`workshop_kit.openvino_rt`), compiled for the picture's size when first asked for, as hybrid int8: the
-  UNet's convolutions computed in 8 bits (calibrated once, on the inputs the pipeline gives it), the linear layers
-  with int8 weights, their maths in bf16 where the CPU reports BF16, fp32 elsewhere (most laptops); this keeps the
-  compiled UNet at 2.2 GB instead of 5.2 GB, and on a CPU with BF16 it is faster than int8 weights alone.
+  (:mod:`workshop_kit.openvino_rt`), compiled for the picture's size when first asked for, as full int8: the
+  UNet's convolutions and linear layers computed in 8 bits (their ranges calibrated once, on the inputs the
+  pipeline gives it), the rest in bf16 where the CPU reports BF16, fp32 elsewhere (most laptops); this keeps the
+  compiled UNet at 2.2 GB instead of 5.2 GB, and it is the fastest of the kinds measured (:func:`openvino_weights`).
 
 ``runtime="auto"`` takes OpenVINO on a CPU where it is installed (the kit's ``fast`` extra) and memory allows,
 else PyTorch. Each result's provenance says which runtime ran (``model["runtime"]``), and its notes say why when
@@ -45,36 +45,57 @@ ENGINE = ENGINES["sd-turbo"]
 MIN_SIZE, MAX_SIZE = int(ENGINE.option("size").low), int(ENGINE.option("size").high)
 MAX_STEPS = int(ENGINE.option("steps").high)
 OPENVINO_WEIGHTS: str | None = None
-"""The weights of the OpenVINO networks, ``None`` for this CPU's (:func:`openvino_weights`); ``"fp32"`` compares."""
+"""The weights of the OpenVINO networks, ``None`` for the kit's (:func:`openvino_weights`); ``"fp32"`` compares."""
+WEIGHTS_ENV = "WORKSHOP_KIT_OV_WEIGHTS"  # "int8-full" (default), "hybrid", "int8" or "fp32": the kind, by hand
+WEIGHTS = ("int8-full", "hybrid", "int8", "fp32")
 CALIBRATION_PROMPTS = (
     "zellige of Fès, blue and white", "a Marrakech market at dusk, lanterns", "Chefchaouen's blue streets",
     "a tagine of red clay on a wooden table", "the Sahara dunes at dawn", "a Tamazight carpet, red and saffron",
     "a portrait in the style of Moroccan painters", "Rabat's Kasbah of the Udayas, ocean and white walls",
 )
-"""Prompts whose inputs calibrate the UNet's hybrid int8 convolutions (their ranges, not the pictures)."""
+"""Prompts whose inputs calibrate the UNet's int8 convolutions and linear layers (their ranges, not the pictures)."""
 # Peak memory of each runtime per GB of the fp32 UNet and text-encoder weights (4.5 GB for SD-Turbo), measured at
 # 512² on the real architecture (`workshop-kit bench --pretrained-shapes`). Where the CPU has no BF16, OpenVINO
 # turns the int8 weights of the convolutions back into fp32 as it compiles (541 M of the UNet's 866 M parameters
 # are 3×3 convolutions) and keeps them in its own layout: there it needs more memory than PyTorch.
-# Measured here (2 cores, no BF16): PyTorch 5.3 GB, OpenVINO 6.3 GB, converting 4.7 GB; with bf16 maths OpenVINO
+# Measured (2 cores, no BF16): PyTorch 5.3 GB, OpenVINO 6.3 GB, converting 4.7 GB; with bf16 maths OpenVINO
 # keeps those weights in bf16 (5.1 GB in the figures this kit started from).
-# With hybrid int8 (the kit's choice) the convolutions stay in 8 bits: the compiled UNet
-# holds 2.2 GB instead of 5.2 GB, and calibrating it, once, costs as much memory as converting.
-# Full int8 (``OPENVINO_WEIGHTS = "int8-full"``, not yet the kit's choice) keeps the convolutions in 8 bits as
-# hybrid does; its peak has not been measured at the real size yet, so hybrid's figures stand for it.
+# The calibrated kinds keep the convolutions in 8 bits: the compiled UNet holds 2.2 GB instead of 5.2 GB. Measured
+# 2026-12-03 (AMD EPYC, 2 cores): full int8 and hybrid both 3.0 GB in bf16 maths, 3.2 GB in fp32 maths; converting
+# once, hybrid 8.0 GB and full int8 10.7 GB (nncf's calibration holds the model twice, and full int8's statistics).
 _MEMORY_PER_WEIGHT_GB = {"torch": 1.12, "openvino-f32": 1.33, "openvino-bf16": 1.06, "openvino-hybrid": 0.69,
-                         "openvino-int8-full": 0.69, "convert": 0.97, "convert-hybrid": 1.8, "convert-int8-full": 1.8}
+                         "openvino-int8-full": 0.69, "convert": 0.97, "convert-hybrid": 1.8, "convert-int8-full": 2.35}
 
 
 def openvino_weights() -> str:
-    """The OpenVINO weights: ``"hybrid"`` (convolutions computed in int8, calibrated once; linear layers with int8
-    weights, their maths in bf16 where the CPU reports BF16, else fp32) on every CPU. Where the CPU has BF16,
-    weights-only ``"int8"`` was slower and larger (2 cores of an AMD EPYC with AVX-512-BF16, 512², one process
-    each: hybrid 1.08–1.13 s and 2.97 GB peak, int8 1.31–1.34 s and 5.01 GB); without BF16, int8 convolutions
-    unpack back to fp32 (the compiled UNet 5.2 GB against 2.2 GB)."""
+    """The OpenVINO weights: ``"int8-full"`` (the UNet's convolutions and linear layers computed in int8, their
+    ranges calibrated once; the rest in bf16 where the CPU reports BF16, else fp32) on every CPU, unless
+    ``WORKSHOP_KIT_OV_WEIGHTS`` names another kind (``"hybrid"``: the linear layers with int8 weights only).
+
+    Measured on the real architecture, random weights, 512², 2 cores (``workshop-kit bench --pretrained-shapes``):
+    on an AMD EPYC with AVX-512-BF16, full int8 0.91 s against hybrid's 1.09 s in bf16 maths, 1.18 s against 1.34 s
+    in fp32 maths, the same picture against PyTorch fp32 (PSNR 55.4 dB both) and the same 3.0 GB peak; on an Intel
+    Xeon with AMX, the UNet alone 1.29 s against 1.53 s (bf16) and 1.52 s against 2.23 s (fp32). Converting costs
+    more, once: 174 s and 10.7 GB against 129 s and 8.0 GB (the pack-building machine does it). Weights-only
+    ``"int8"`` was slower and larger still (hybrid 1.08–1.13 s and 2.97 GB peak, int8 1.31–1.34 s and 5.01 GB).
+
+    >>> import os; os.environ[WEIGHTS_ENV] = "hybrid"; openvino_weights()
+    'hybrid'
+    >>> os.environ[WEIGHTS_ENV] = "int4"; openvino_weights()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    workshop_kit.errors.ParameterError: WORKSHOP_KIT_OV_WEIGHTS='int4' is not allowed; allowed: int8-full, ...
+    >>> del os.environ[WEIGHTS_ENV]; openvino_weights()
+    'int8-full'
+    """
     if OPENVINO_WEIGHTS is not None:
         return OPENVINO_WEIGHTS
-    return "hybrid"
+    import os
+
+    wanted = os.environ.get(WEIGHTS_ENV, "").strip().lower()
+    if wanted and wanted not in WEIGHTS:
+        raise ParameterError(WEIGHTS_ENV, wanted, ", ".join(WEIGHTS))
+    return wanted or "int8-full"
 
 
 @functools.lru_cache(maxsize=2)
@@ -230,7 +251,7 @@ def _decoder_parts(key: str, folder: str) -> list[openvino_rt.Part]:
 def converted(folder: str, taesd: str | None, *, progress: bool = True, notes: list[str] | None = None,
               dest=None, weights: str | None = None) -> tuple[Path, Path]:
     """The OpenVINO folders of SD-Turbo's networks and of its decoder, converted once (see :mod:`openvino_rt`);
-    ``weights`` (default: :func:`openvino_weights`, ``"hybrid"``) may ask for ``"int8-full"``, ``"int8"`` or
+    ``weights`` (default: :func:`openvino_weights`, ``"int8-full"``) may ask for ``"hybrid"``, ``"int8"`` or
     ``"fp32"`` (comparisons)."""
     key, decoder_folder = _decoder(folder, taesd)
     model_dir = openvino_rt.convert(MODEL_KEY, folder, _model_parts(folder), weights or openvino_weights(),
@@ -260,7 +281,7 @@ class OpenVinoPipeline:
         self.scaling = float(_config(decoder_folder).get("scaling_factor", 1.0))
         self.tiny = key == TAESD_KEY
         self.size, self.maths = size, maths
-        self.weights = Path(model_dir).name  # int8, hybrid or fp32: the folder's kind
+        self.weights = Path(model_dir).name  # int8-full, hybrid, int8 or fp32: the folder's kind
         self.latent = size // self.factor
         channels = _config(folder, "unet")["in_channels"]
         hidden = _config(folder, "text_encoder")["hidden_size"]
