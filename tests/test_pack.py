@@ -125,6 +125,21 @@ def test_verify_passes_a_good_pack_and_names_a_corrupted_file(tmp_path, capsys):
     assert "build the pack again" in capsys.readouterr().err
 
 
+def test_networks_converted_on_the_stick_are_listed_with_their_models_licence(tmp_path):
+    from workshop_kit.pretrained import MODELS
+
+    root = tmp_path / "stick"
+    converted = root / "models" / "openvino" / "sd-turbo-0123456789ab" / "int8-full"
+    converted.mkdir(parents=True)
+    (converted / "MANIFEST.json").write_text("{}")  # the converted folder's own manifest: checked like any file
+    (converted / "unet.bin").write_bytes(b"int8")
+    (root / pack.MANIFEST).write_text("{}")  # the pack's: left out of itself
+    rels = [p.relative_to(root).as_posix() for p in pack._pack_files(root)]
+    assert rels == [f"{converted.relative_to(root).as_posix()}/{name}" for name in ("MANIFEST.json", "unet.bin")]
+    assert pack._model_licence(rels[1]) == MODELS["sd-turbo"].licence
+    assert pack._model_licence("models/taesd/config.json") == MODELS["taesd"].licence
+
+
 def test_an_unfinished_pack_does_not_verify(tmp_path, capsys):
     root = _fake_pack(tmp_path / "stick")
     (root / pack.MANIFEST).unlink()

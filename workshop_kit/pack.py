@@ -678,7 +678,18 @@ _SKIP = {MANIFEST, UNFINISHED}
 
 def _pack_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "reports"
-                  and p.name not in _SKIP and not p.name.startswith("."))
+                  and p.relative_to(root).as_posix() not in _SKIP and not p.name.startswith("."))
+
+
+def _model_licence(rel: str) -> str:
+    """The licence of a file under ``models/``: its model's, for the networks converted from it too
+    (``models/openvino/<key>-<stamp>/…``)."""
+    from . import pretrained
+
+    parts = rel.split("/")
+    name = parts[2] if parts[1] == "openvino" and len(parts) > 2 else parts[1]
+    keys = [key for key in pretrained.MODELS if name == key or name.startswith(f"{key}-")]
+    return pretrained.MODELS[max(keys, key=len)].licence if keys else "the licence of the model it comes from"
 
 
 def _manifest(root: Path, p: Plan, seconds: dict, total_seconds: float) -> dict:
@@ -692,7 +703,7 @@ def _manifest(root: Path, p: Plan, seconds: dict, total_seconds: float) -> dict:
         if path.name in wheels:
             licence = wheels[path.name].licence
         elif rel.startswith("models/"):
-            licence = pretrained.MODELS[rel.split("/")[1]].licence
+            licence = _model_licence(rel)
         else:
             licence = "MIT (workshop-kit)"
         files.append({"path": rel, "bytes": path.stat().st_size, "sha256": sha256_file(path), "licence": licence})
