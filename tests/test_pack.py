@@ -208,9 +208,19 @@ def test_the_pack_carries_sd_turbo_converted_and_a_laptops_copy_reads_it_without
         pytest.skip("OpenVINO is not installed (the kit's [fast] extra)")
     stick = _packed_models(tmp_path / "stick" / "models")
     monkeypatch.setenv("WORKSHOP_KIT_CACHE_DIR", str(tmp_path / "packer-cache"))
-    lines = pack.convert_for_laptops(stick, ["sd-turbo", "taesd"], quiet=True)
-    assert f"SD-Turbo converted for OpenVINO ({sd_turbo.openvino_weights()})" in lines[-1]
+    lines = pack.convert_for_laptops(stick, ["sd-turbo", "taesd"], quiet=True, check_size=64)
+    kind = sd_turbo.openvino_weights()
+    assert f"SD-Turbo converted for OpenVINO ({kind})" in lines[-2]
     assert not (tmp_path / "packer-cache" / "openvino").exists()  # into the pack, not this machine's cache
+    # the check on the packed weights: one picture each way, same seed, side by side for the trainer
+    picture = stick / "openvino" / f"sd-turbo-{kind}-check.png"
+    assert "PSNR" in lines[-1] and picture.name in lines[-1]
+    from PIL import Image
+
+    assert Image.open(picture).size == (128, 64)
+    figures = json.loads(picture.with_name(picture.name + ".json").read_text())
+    assert figures["weights"] == kind and figures["psnr_db"] > 25 and figures["left"] == "PyTorch fp32"
+    assert sd_turbo._OPENVINO == {} and sd_turbo.load_pipeline.cache_info().currsize == 0  # memory given back
     laptop = tmp_path / "laptop" / "models"
     shutil.copytree(stick, laptop, copy_function=shutil.copyfile)  # fresh dates, as the install script's copy
     monkeypatch.setenv("WORKSHOP_KIT_MODELS", str(laptop))

@@ -565,15 +565,6 @@ def _stats(times: list[float]) -> dict[str, float]:
             "max_s": round(max(times), 3), "runs": len(times)}
 
 
-def _fidelity(a, b) -> dict[str, float]:
-    import numpy as np
-
-    a, b = a.astype(np.float64), b.astype(np.float64)
-    mse = float(np.mean((a - b) ** 2))
-    return {"psnr_db": round(10 * np.log10(255.0**2 / mse), 1) if mse else float("inf"),
-            "mean_abs": round(float(np.mean(np.abs(a - b))), 2), "max_abs": int(np.max(np.abs(a - b)))}
-
-
 def _alternate(workers: dict[str, _Worker], command: dict[str, Any], runs: int) -> dict[str, list[dict]]:
     """Each worker once untimed (compiling for this size; its seed-0 output saved), then ``runs`` rounds: one run
     of each in turn."""
@@ -631,7 +622,7 @@ def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[
     report["machine"]["load_average"] = [round(x, 1) for x in os.getloadavg()]  # a shared machine says how busy
     folder, taesd = str(models["sd-turbo"]), str(models["taesd"])
 
-    from .image.sd_turbo import openvino_weights
+    from .image.sd_turbo import difference, openvino_weights
 
     kit_kind = openvino_weights()
     kinds = [kit_kind] + [kind for kind in openvino_rt.CALIBRATED if kind != kit_kind]  # the kit's, and the other
@@ -659,7 +650,7 @@ def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[
                 if name == "torch":
                     continue
                 row[name]["speed-up"] = round(row["torch"]["median_s"] / row[name]["median_s"], 2)
-                row[name]["int8_vs_fp32"] = _fidelity(np.load(Path(work) / f"out-{name}-{size}.npy"), b)
+                row[name]["int8_vs_fp32"] = difference(np.load(Path(work) / f"out-{name}-{size}.npy"), b)
                 target = SD_TARGETS.get((row[name]["runtime"].get("maths", "f32"), size))
                 if target is not None:
                     row[name].update(target_s=target, meets_target=row[name]["median_s"] <= target)
@@ -871,9 +862,16 @@ def pretrained_table(report: dict[str, Any]) -> str:
             fidelity.append(f"{_kind_words(ran.get('weights', 'int8'), short=True)}, "
                             f"{_maths_words(ran.get('maths', maths))} maths: "
                             + ", ".join(f"{s}² {f['psnr_db']} dB" for s, f in got)
-                            + f" (mean |Δ| {got[0][1]['mean_abs']}/255 at {sizes[0]}²)")
+                            + f" (at {sizes[0]}²: mean |Δ| {got[0][1]['mean_abs']}/255"
+                            + (f", RMS difference {got[0][1]['relative_rms']:.1%} of the picture's own spread"
+                               if "relative_rms" in got[0][1] else "") + ")")
     if fidelity:
         lines += ["", "int8 against PyTorch fp32 on the same seed, PSNR of the picture: " + "; ".join(fidelity) + "."]
+        level = first.get(names[1], {}).get("int8_vs_fp32", {}).get("mean_level") if len(names) > 1 else None
+        if level is not None and level < 32:
+            lines[-1] += (f" Random weights make a dark, flat picture (mean level {level:g}/255): the PSNR flatters "
+                          "them, the share of the spread is the figure to compare; the pack's check "
+                          "(`models/openvino/sd-turbo-*-check.png`) gives the real weights' own.")
     conversion = sd.get("conversion", {})
     if conversion:
         lines += ["", "Converting once, here (in a process of its own): " + "; ".join(

@@ -422,7 +422,8 @@ def _full_int8(model, calibration: list[dict[str, Any]]):
     SD-Turbo's UNet, 512², 2 cores of an Intel Xeon with AMX: 1.52 s against hybrid's 2.23 s in fp32 maths (the
     maths of a laptop without BF16), 1.29 s against 1.53 s in bf16; its output 5.1 % (RMS) from fp32's, hybrid's
     3.9 %. The whole picture on an AMD EPYC with AVX-512-BF16: 0.91 s against 1.09 s (bf16), 1.18 s against 1.34 s
-    (fp32), PSNR against PyTorch fp32 55.4 dB for both. The kit's choice (``sd_turbo.openvino_weights``)."""
+    (fp32), as close to PyTorch fp32's picture as hybrid's (random weights). The kit's choice
+    (``sd_turbo.openvino_weights``)."""
     import nncf
 
     with _quiet_nncf():

@@ -642,12 +642,14 @@ def build(folder: str | os.PathLike, targets: list[tuple[Target, str]] | None = 
     return manifest
 
 
-def convert_for_laptops(models: Path, keys: Sequence[str], *, quiet: bool = False) -> list[str]:
+def convert_for_laptops(models: Path, keys: Sequence[str], *, quiet: bool = False, check_size: int = 512) -> list[str]:
     """Convert the packed SD-Turbo (``models/sd-turbo``, with ``models/taesd`` when packed) to OpenVINO into
     ``models/openvino``, with the weights the laptops pick: they find it there (the folder's name follows the
-    files of the pinned revision, not their dates, so a copy keeps it) and never convert it themselves. Returns
-    what was done, in lines; a machine without OpenVINO or the memory to convert packs the models alone and says
-    so."""
+    files of the pinned revision, not their dates, so a copy keeps it) and never convert it themselves. Then one
+    picture of ``check_size`` from the converted networks and one from PyTorch fp32, same seed, on these real
+    weights: how far apart they are, and both side by side in ``models/openvino/sd-turbo-<weights>-check.png``
+    (with its figures in the ``.json`` beside it) for the trainer to look at. Returns what was done, in lines; a
+    machine without OpenVINO or the memory to convert packs the models alone and says so."""
     if "sd-turbo" not in keys:
         return []
     from . import openvino_rt
@@ -668,8 +670,40 @@ def convert_for_laptops(models: Path, keys: Sequence[str], *, quiet: bool = Fals
     start = time.perf_counter()
     model_dir, decoder_dir = sd_turbo.converted(str(folder), None if taesd is None else str(taesd),
                                                 progress=not quiet, notes=notes, dest=models / "openvino")
-    return [*notes, f"SD-Turbo converted for OpenVINO ({model_dir.name}) in {time.perf_counter() - start:.0f} s: "
-                    f"{model_dir.relative_to(models)}, {decoder_dir.relative_to(models)}"]
+    lines = [*notes, f"SD-Turbo converted for OpenVINO ({model_dir.name}) in {time.perf_counter() - start:.0f} s: "
+                     f"{model_dir.relative_to(models)}, {decoder_dir.relative_to(models)}"]
+    from . import pretrained
+
+    before = os.environ.get(pretrained.ENV_VAR)
+    os.environ[pretrained.ENV_VAR] = str(models)  # the laptops' view: the networks are read from the pack
+    try:
+        check = sd_turbo.compare_with_torch(str(folder), None if taesd is None else str(taesd), size=check_size)
+    finally:
+        if before is None:
+            os.environ.pop(pretrained.ENV_VAR, None)
+        else:
+            os.environ[pretrained.ENV_VAR] = before
+    picture = models / "openvino" / f"sd-turbo-{check['weights']}-check.png"
+    _save_side_by_side(picture, check.pop("torch"), check.pop("openvino"))
+    from .files import sidecar_path, write_json
+    from .provenance import now_iso
+
+    write_json(sidecar_path(picture), {**check, "left": "PyTorch fp32", "right": f"OpenVINO {check['weights']}",
+                                       "created": now_iso()})
+    lines.append(f"SD-Turbo {check['weights']} against PyTorch fp32, same seed, {check_size}², these weights: PSNR "
+                 f"{check['psnr_db']} dB, mean difference {check['mean_abs']}/255; the two pictures side by side: "
+                 f"{picture.relative_to(models)}")
+    return lines
+
+
+def _save_side_by_side(path: Path, left, right) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from .files import atomic_path
+
+    with atomic_path(path) as tmp:
+        Image.fromarray(np.concatenate([left, right], axis=1)).save(tmp, format="PNG")
 
 
 # ---------------------------------------------------------------------------------------------------- manifest
