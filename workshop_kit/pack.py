@@ -691,7 +691,8 @@ def convert_for_laptops(models: Path, keys: Sequence[str], *, quiet: bool = Fals
     write_json(sidecar_path(picture), {**check, "left": "PyTorch fp32", "right": f"OpenVINO {check['weights']}",
                                        "created": now_iso()})
     lines.append(f"SD-Turbo {check['weights']} against PyTorch fp32, same seed, {check_size}², these weights: PSNR "
-                 f"{check['psnr_db']} dB, mean difference {check['mean_abs']}/255; the two pictures side by side: "
+                 f"{check['psnr_db']} dB, mean difference {check['mean_abs']}/255, RMS difference "
+                 f"{check['relative_rms']:.1%} of the picture's spread; the two pictures side by side: "
                  f"{picture.relative_to(models)}")
     return lines
 
