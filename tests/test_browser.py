@@ -167,6 +167,23 @@ def test_arabic_is_right_to_left_throughout(browser, booth):
     context.close()
 
 
+def test_every_glyph_of_the_title_and_the_tiles_comes_from_the_kits_own_fonts(browser, booth):
+    """Gradio's bundled Source Sans Pro holds a few dozen glyphs: a title set in it took its "A" from there and
+    the rest from whatever the system had. The kit's fonts set every glyph, on any machine, with no network."""
+    context, page, watch = _open(browser, booth, LAPTOP, "fr")
+    page.evaluate("document.fonts.ready")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    for selector in (".wk-top h1", ".wk-tile"):
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        assert fonts and all(f["isCustomFont"] and f["familyName"].startswith("Noto Sans") for f in fonts), fonts
+    assert watch.errors == [] and watch.outside == []
+    context.close()
+
+
 def test_the_phone_shows_the_tiles_two_by_two_and_the_trio_one_block_under_another(browser, booth):
     context, page, watch = _open(browser, booth, PHONE, "fr")
     widths = page.eval_on_selector_all(".wk-tile", "t => t.map(e => e.getBoundingClientRect().width)")

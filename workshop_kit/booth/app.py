@@ -67,8 +67,9 @@ _DIRECTION_JS = """(lang) => {
 }"""
 
 _CSS = """
-body, button, input, textarea { font-family: "Source Sans Pro", "Noto Sans Arabic", "Noto Sans Tifinagh", system-ui,
-  sans-serif; }
+:root, .gradio-container { --font: "Noto Sans", "Noto Sans Arabic", "Noto Sans Tifinagh", system-ui, sans-serif
+  !important; }
+body, button, input, textarea { font-family: var(--font); }
 .wk-header h1 { font-size: 1.6rem; margin: 0 0 0.2rem 0; }
 .wk-header p { margin: 0; }
 .wk-cities .wrap label { font-size: 1.05rem; padding: 0.4rem 0.9rem; }

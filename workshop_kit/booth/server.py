@@ -51,7 +51,8 @@ UPLOAD_QUOTA_BYTES = 120 * 2**20
 UPLOAD_QUOTA_SECONDS = 600
 """What one visitor (one address) may upload in ten minutes."""
 
-FONTS = ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf", "NotoSansTifinagh-Regular.ttf")
+FONTS = ("NotoSans-Regular.ttf", "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf",
+         "NotoSansTifinagh-Regular.ttf")
 
 
 def booth_root(path: str | os.PathLike | None = None) -> Path:

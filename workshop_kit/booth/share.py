@@ -219,8 +219,8 @@ def qr_png(text: str, *, scale: int = 6) -> bytes:
 # The download page (phones)
 
 _PAGE_CSS = """
-body { font-family: "Noto Sans Arabic", "Noto Sans Tifinagh", system-ui, sans-serif; margin: 0; background: #f6f1e7;
-       color: #1f1a14; line-height: 1.5; }
+body { font-family: "Noto Sans", "Noto Sans Arabic", "Noto Sans Tifinagh", system-ui, sans-serif; margin: 0;
+       background: #f6f1e7; color: #1f1a14; line-height: 1.5; }
 main { max-width: 34rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.5rem; margin: 0.2rem 0 0.6rem; }
 .code { font: 700 1.1rem ui-monospace, monospace; letter-spacing: 0.15em; color: #5b2a0e; }
@@ -239,13 +239,16 @@ def _fonts_css() -> str:
     return "".join(
         f'@font-face {{ font-family: "{family}"; src: url("/booth-assets/{file}") format("truetype"); '
         f'font-weight: {weight}; font-display: swap; }}'
-        for family, file, weight in (("Noto Sans Arabic", "NotoSansArabic-Regular.ttf", 400),
+        for family, file, weight in (("Noto Sans", "NotoSans-Regular.ttf", 400),
+                                     ("Noto Sans Arabic", "NotoSansArabic-Regular.ttf", 400),
                                      ("Noto Sans Arabic", "NotoSansArabic-Bold.ttf", 700),
                                      ("Noto Sans Tifinagh", "NotoSansTifinagh-Regular.ttf", 400)))
 
 
 FONT_CSS = _fonts_css()
-"""``@font-face`` rules for the fonts the kit ships (Arabic, Tifinagh), served by the booth at ``/booth-assets``."""
+"""``@font-face`` rules for the fonts the kit ships (Latin, Arabic, Tifinagh), served by the booth at
+``/booth-assets``: every glyph of a page in one family per script (Gradio's own Source Sans Pro files hold only
+a few dozen glyphs, so a title mixed them with whatever the system had)."""
 
 
 def _page(lang: str, title: str, body: str) -> str:
