@@ -459,6 +459,10 @@ class _Worker:
             from .openvino_rt import PRECISION_ENV
 
             env[PRECISION_ENV] = spec["maths"]
+        if spec.get("weights"):  # a kind of int8 compared with the kit's
+            from .image.sd_turbo import WEIGHTS_ENV
+
+            env[WEIGHTS_ENV] = spec["weights"]
         self.proc = subprocess.Popen([sys.executable, "-m", "workshop_kit.bench", "--worker", json.dumps(spec)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
 
@@ -501,7 +505,6 @@ def _serve(spec: dict[str, Any]) -> int:
             if engine == "sd-turbo":
                 from .image import sd_turbo
 
-                sd_turbo.OPENVINO_WEIGHTS = spec.get("weights")  # a kind compared with the kit's (None: the kit's)
                 result = sd_turbo.generate(prompt="zellige of Fès, blue and white", size=command["size"],
                                            seed=command["seed"], runtime=spec["runtime"], model_path=spec["folder"],
                                            taesd_path=spec["taesd"], progress=False)
@@ -578,9 +581,9 @@ def _alternate(workers: dict[str, _Worker], command: dict[str, Any], runs: int) 
 
 
 def _sd_variants(kinds: Sequence[str], maths: str) -> dict[str, dict[str, Any]]:
-    """The SD-Turbo workers: PyTorch fp32; OpenVINO with the kit's weights (``openvino``) and with each other
-    calibrated kind (``openvino-<kind>``), in this CPU's maths and, where that is bf16, in fp32 maths too (``-f32``:
-    what a CPU without BF16 runs)."""
+    """The SD-Turbo workers: PyTorch fp32; OpenVINO with each of ``kinds``, the kit's first (``openvino``, then
+    ``openvino-<kind>``), in this CPU's maths and, where that is bf16, in fp32 maths too (``-f32``: what a CPU
+    without BF16 runs)."""
     variants: dict[str, dict[str, Any]] = {"torch": {"runtime": "torch"}}
     for i, kind in enumerate(kinds):
         name = "openvino" if i == 0 else f"openvino-{kind}"
@@ -625,19 +628,17 @@ def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[
     from .image.sd_turbo import difference, openvino_weights
 
     kit_kind = openvino_weights()
-    kinds = [kit_kind] + [kind for kind in openvino_rt.CALIBRATED if kind != kit_kind]  # the kit's, and the other
-    if openvino_rt.available() and sizes:
+    kinds = ([kit_kind] + [kind for kind in openvino_rt.CALIBRATED if kind != kit_kind]  # the kit's, and the other
+             if openvino_rt.available() and sizes else [])
+    if kinds:
         report["sd-turbo"]["conversion"] = {}
-        for kind in kinds:
-            say(f"converting SD-Turbo to OpenVINO, {kind} (once; minutes)")
-            report["sd-turbo"]["conversion"][kind] = _convert_sd(folder, taesd, kind)
-        report["sd-turbo"]["conversion_s"] = report["sd-turbo"]["conversion"][kit_kind]["seconds"]
-    variants = _sd_variants(kinds, report["machine"]["maths"]) if sizes else {"torch": {"runtime": "torch"}}
-    if not openvino_rt.available():
-        variants = {"torch": variants["torch"]}
-    names = list(variants) if sizes else []
-    workers = {name: _Worker({"engine": "sd-turbo", "folder": folder, "taesd": taesd, "work": work, **variants[name]})
-               for name in names}
+    for kind in kinds:
+        say(f"converting SD-Turbo to OpenVINO, {kind} (once; minutes)")
+        report["sd-turbo"]["conversion"][kind] = _convert_sd(folder, taesd, kind)
+    variants = _sd_variants(kinds, report["machine"]["maths"]) if sizes else {}
+    names = list(variants)
+    workers = {name: _Worker({"engine": "sd-turbo", "folder": folder, "taesd": taesd, "work": work, **spec})
+               for name, spec in variants.items()}
     try:
         for size in sizes:
             say(f"SD-Turbo {size}²: " + " / ".join(names) + ", alternately")
@@ -656,7 +657,6 @@ def pretrained_shapes(*, runs: int = 5, music_runs: int = 3, progress: Callable[
                     row[name].update(target_s=target, meets_target=row[name]["median_s"] <= target)
             if "openvino" in row:  # the kit's choice, where a reader looks first
                 row["speed-up"] = row["openvino"]["speed-up"]
-                row["int8_vs_fp32"] = row["openvino"]["int8_vs_fp32"]
             report["sd-turbo"][str(size)] = row
     finally:
         for worker in workers.values():
@@ -838,7 +838,7 @@ def pretrained_table(report: dict[str, Any]) -> str:
             + (", the kit's choice" if ran.get("weights") == kit else ""))
         cells = [f"{sd[s][name]['median_s']:.2f} s" + (" ✓" if sd[s][name].get("meets_target") else
                                                        " ✗" if "meets_target" in sd[s][name] else "") for s in sizes]
-        ratio = f"{first[name].get('speed-up', first.get('speed-up', 1)):.2f}×" if name != "torch" else "1×"
+        ratio = f"{first[name]['speed-up']:.2f}×" if name != "torch" else "1×"
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {first[name]['peak_rss_gb']:.1f} GB | {ratio} |")
     what, seconds, ram = FASTSD_CPU
     lines.append(f"| {what} | {seconds} s" + " |" * len(sizes) + f" {ram} GB | |")
@@ -855,8 +855,7 @@ def pretrained_table(report: dict[str, Any]) -> str:
                       f"PyTorch's products, and the rate varies between readings on a shared machine."]
     fidelity = []
     for name in names[1:]:
-        got = [(s, sd[s][name].get("int8_vs_fp32") or (sd[s].get("int8_vs_fp32") if name == "openvino" else None))
-               for s in sizes]
+        got = [(s, sd[s][name].get("int8_vs_fp32")) for s in sizes]
         if all(f for _, f in got):
             ran = first[name]["runtime"]
             fidelity.append(f"{_kind_words(ran.get('weights', 'int8'), short=True)}, "
