@@ -218,7 +218,7 @@ def test_the_pack_carries_sd_turbo_converted_and_a_laptops_copy_reads_it_without
     from PIL import Image
 
     assert Image.open(picture).size == (128, 64)
-    figures = json.loads(picture.with_name(picture.name + ".json").read_text())
+    figures = json.loads(picture.with_name(picture.name + ".json").read_text())["params"]
     assert figures["weights"] == kind and figures["psnr_db"] > 25 and figures["left"] == "PyTorch fp32"
     assert sd_turbo._OPENVINO == {} and sd_turbo.load_pipeline.cache_info().currsize == 0  # memory given back
     laptop = tmp_path / "laptop" / "models"

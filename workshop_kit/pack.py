@@ -672,39 +672,19 @@ def convert_for_laptops(models: Path, keys: Sequence[str], *, quiet: bool = Fals
                                                 progress=not quiet, notes=notes, dest=models / "openvino")
     lines = [*notes, f"SD-Turbo converted for OpenVINO ({model_dir.name}) in {time.perf_counter() - start:.0f} s: "
                      f"{model_dir.relative_to(models)}, {decoder_dir.relative_to(models)}"]
+    from unittest import mock
+
     from . import pretrained
 
-    before = os.environ.get(pretrained.ENV_VAR)
-    os.environ[pretrained.ENV_VAR] = str(models)  # the laptops' view: the networks are read from the pack
-    try:
+    with mock.patch.dict(os.environ, {pretrained.ENV_VAR: str(models)}):  # as the laptops will: read from the pack
         check = sd_turbo.compare_with_torch(str(folder), None if taesd is None else str(taesd), size=check_size)
-    finally:
-        if before is None:
-            os.environ.pop(pretrained.ENV_VAR, None)
-        else:
-            os.environ[pretrained.ENV_VAR] = before
-    picture = models / "openvino" / f"sd-turbo-{check['weights']}-check.png"
-    _save_side_by_side(picture, check.pop("torch"), check.pop("openvino"))
-    from .files import sidecar_path, write_json
-    from .provenance import now_iso
-
-    write_json(sidecar_path(picture), {**check, "left": "PyTorch fp32", "right": f"OpenVINO {check['weights']}",
-                                       "created": now_iso()})
-    lines.append(f"SD-Turbo {check['weights']} against PyTorch fp32, same seed, {check_size}², these weights: PSNR "
-                 f"{check['psnr_db']} dB, mean difference {check['mean_abs']}/255, RMS difference "
-                 f"{check['relative_rms']:.1%} of the picture's spread; the two pictures side by side: "
+    figures = check.params
+    picture = check.save(models / "openvino" / f"sd-turbo-{figures['weights']}-check.png")
+    lines.append(f"SD-Turbo {figures['weights']} against PyTorch fp32, same seed, {check_size}², these weights: PSNR "
+                 f"{figures['psnr_db']} dB, mean difference {figures['mean_abs']}/255, RMS difference "
+                 f"{figures['relative_rms']:.1%} of the picture's spread; the two pictures side by side: "
                  f"{picture.relative_to(models)}")
     return lines
-
-
-def _save_side_by_side(path: Path, left, right) -> None:
-    import numpy as np
-    from PIL import Image
-
-    from .files import atomic_path
-
-    with atomic_path(path) as tmp:
-        Image.fromarray(np.concatenate([left, right], axis=1)).save(tmp, format="PNG")
 
 
 # ---------------------------------------------------------------------------------------------------- manifest

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import gc
 import json
+import os
 import time
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def openvino_weights() -> str:
     more, once: 174 s and 10.7 GB against 129 s and 8.0 GB (the pack-building machine does it). Weights-only
     ``"int8"`` was slower and larger still (hybrid 1.08–1.13 s and 2.97 GB peak, int8 1.31–1.34 s and 5.01 GB).
 
-    >>> import os; os.environ[WEIGHTS_ENV] = "hybrid"; openvino_weights()
+    >>> os.environ[WEIGHTS_ENV] = "hybrid"; openvino_weights()
     'hybrid'
     >>> os.environ[WEIGHTS_ENV] = "int4"; openvino_weights()  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -91,8 +92,6 @@ def openvino_weights() -> str:
     """
     if OPENVINO_WEIGHTS is not None:
         return OPENVINO_WEIGHTS
-    import os
-
     wanted = os.environ.get(WEIGHTS_ENV, "").strip().lower()
     if wanted and wanted not in WEIGHTS:
         raise ParameterError(WEIGHTS_ENV, wanted, ", ".join(WEIGHTS))
@@ -548,11 +547,11 @@ def difference(a, b) -> dict[str, float]:
 
 
 def compare_with_torch(folder: str, taesd: str | None, *, size: int = 512, seed: int = 0,
-                       prompt: str = CALIBRATION_PROMPTS[0]) -> dict:
+                       prompt: str = CALIBRATION_PROMPTS[0]) -> ImageResult:
     """One picture from the OpenVINO networks (converted already: the pack's or the cache's) and one from PyTorch
-    fp32 on the CPU, same prompt and seed: how far apart they are (:func:`difference`), the OpenVINO weights and
-    maths that ran, and both pictures (``"openvino"``, ``"torch"``). Where the real weights are at hand (the
-    machine building the pack) this is the fidelity of int8 on them, which random weights only suggest."""
+    fp32 on the CPU, same prompt and seed, side by side (PyTorch on the left) in one result whose ``params`` say
+    how far apart they are (:func:`difference`) and which weights and maths ran. Where the real weights are at
+    hand (the machine building the pack) this is the fidelity of int8 on them, which random weights only suggest."""
     common = dict(prompt=prompt, size=size, seed=seed, device="cpu", model_path=folder, taesd_path=taesd,
                   progress=False)
     fast = generate(runtime="openvino", **common)
@@ -563,5 +562,8 @@ def compare_with_torch(folder: str, taesd: str | None, *, size: int = 512, seed:
         _OPENVINO.clear()
         gc.collect()
     ran = fast.model["runtime"]
-    return {**difference(fast.image, reference.image), "weights": ran.get("weights"), "maths": ran.get("maths"),
-            "size": size, "seed": seed, "openvino": fast.image, "torch": reference.image}
+    params = {**fast.params, **difference(fast.image, reference.image), "weights": ran.get("weights"),
+              "maths": ran.get("maths"), "left": "PyTorch fp32", "right": f"OpenVINO {ran.get('weights')}"}
+    return ImageResult(engine="sd-turbo", seed=seed, params=params, device="cpu",
+                       seconds=fast.seconds + reference.seconds, model=fast.model, notes=fast.notes + reference.notes,
+                       image=np.concatenate([reference.image, fast.image], axis=1))
