@@ -33,6 +33,7 @@ from fastapi import Request
 from ..files import cache_dir
 from ..i18n import DEFAULT_LANG, LANGS, t
 from ..provenance import SIDECAR_ROUTE, find_sidecar
+from .share import FONT_FACES
 
 __all__ = ["BOOTH_ENV", "Guard", "RunningBooth", "booth_root", "create_app", "serve_booth"]
 
@@ -51,8 +52,7 @@ UPLOAD_QUOTA_BYTES = 120 * 2**20
 UPLOAD_QUOTA_SECONDS = 600
 """What one visitor (one address) may upload in ten minutes."""
 
-FONTS = ("NotoSans-Regular.ttf", "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf",
-         "NotoSansTifinagh-Regular.ttf")
+FONTS = tuple(file for _, file, _ in FONT_FACES)
 
 
 def booth_root(path: str | os.PathLike | None = None) -> Path:

@@ -235,14 +235,18 @@ section { background: #fff; border-radius: 10px; padding: 0.8rem 1rem; margin-to
 """
 
 
+FONT_FACES = (("Noto Sans", "NotoSans-Regular.ttf", 400), ("Noto Sans Arabic", "NotoSansArabic-Regular.ttf", 400),
+              ("Noto Sans Arabic", "NotoSansArabic-Bold.ttf", 700),
+              ("Noto Sans Tifinagh", "NotoSansTifinagh-Regular.ttf", 400))
+"""The fonts the booth serves (family, file in ``workshop_kit/fonts``, weight): the only files ``/booth-assets``
+gives."""
+
+
 def _fonts_css() -> str:
     return "".join(
         f'@font-face {{ font-family: "{family}"; src: url("/booth-assets/{file}") format("truetype"); '
         f'font-weight: {weight}; font-display: swap; }}'
-        for family, file, weight in (("Noto Sans", "NotoSans-Regular.ttf", 400),
-                                     ("Noto Sans Arabic", "NotoSansArabic-Regular.ttf", 400),
-                                     ("Noto Sans Arabic", "NotoSansArabic-Bold.ttf", 700),
-                                     ("Noto Sans Tifinagh", "NotoSansTifinagh-Regular.ttf", 400)))
+        for family, file, weight in FONT_FACES)
 
 
 FONT_CSS = _fonts_css()
