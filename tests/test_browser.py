@@ -180,6 +180,15 @@ def test_every_glyph_of_the_title_and_the_tiles_comes_from_the_kits_own_fonts(br
         node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
         fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
         assert fonts and all(f["isCustomFont"] and f["familyName"].startswith("Noto Sans") for f in fonts), fonts
+    _make_trio(page)  # the 3D view is the kit's own page in a frame: its words in the kit's fonts too
+    view = next(frame for frame in page.frames if "/view/" in frame.url)
+    view.evaluate("document.fonts.ready")
+    families = view.evaluate("""() => [...document.querySelectorAll('body, body *')]
+        .filter(e => e.childNodes.length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+        .map(e => getComputedStyle(e).fontFamily)""")
+    assert families and all(f.startswith('"Noto Sans"') for f in families), families  # "Faites-le tourner …"
+    loaded = view.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+    assert any(family.strip('"') == "Noto Sans" for family in loaded), loaded
     assert watch.errors == [] and watch.outside == []
     context.close()
 

@@ -30,7 +30,7 @@ from ..i18n import DEFAULT_LANG, LANG_NAMES, LANGS, check_lang, is_rtl, t
 from ..presets import CITIES
 from . import components as kit
 from .common import CallFolders, Offers, city_choices, find_offers, lang_or_default
-from .share import FONT_CSS
+from .share import FONT_CSS, FONT_STACK
 from .studio import QUEUE, Page, Wiring, studio_tabs
 from .visitor import VISITOR_CSS
 
@@ -67,8 +67,6 @@ _DIRECTION_JS = """(lang) => {
 }"""
 
 _CSS = """
-:root, .gradio-container { --font: "Noto Sans", "Noto Sans Arabic", "Noto Sans Tifinagh", system-ui, sans-serif
-  !important; }
 body, button, input, textarea { font-family: var(--font); }
 .wk-header h1 { font-size: 1.6rem; margin: 0 0 0.2rem 0; }
 .wk-header p { margin: 0; }
@@ -238,7 +236,7 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
     options: dict[str, Any] = dict(
         server_name="127.0.0.1",
         share=False,
-        css=FONT_CSS + _CSS + VISITOR_CSS,
+        css=FONT_CSS + f":root, .gradio-container {{ --font: {FONT_STACK} !important; }}" + _CSS + VISITOR_CSS,
         footer_links=[],
         show_error=True,
         pwa=False,

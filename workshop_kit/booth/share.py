@@ -218,23 +218,6 @@ def qr_png(text: str, *, scale: int = 6) -> bytes:
 # --------------------------------------------------------------------------------------------------------------------
 # The download page (phones)
 
-_PAGE_CSS = """
-body { font-family: "Noto Sans", "Noto Sans Arabic", "Noto Sans Tifinagh", system-ui, sans-serif; margin: 0;
-       background: #f6f1e7; color: #1f1a14; line-height: 1.5; }
-main { max-width: 34rem; margin: 0 auto; padding: 1rem; }
-h1 { font-size: 1.5rem; margin: 0.2rem 0 0.6rem; }
-.code { font: 700 1.1rem ui-monospace, monospace; letter-spacing: 0.15em; color: #5b2a0e; }
-img.picture { width: 100%; border-radius: 10px; }
-ul { list-style: none; padding: 0; }
-li { margin: 0.5rem 0; }
-a.file { display: block; padding: 0.9rem 1rem; border-radius: 10px; background: #8a2e12; color: #fff;
-         text-decoration: none; font-size: 1.1rem; }
-a.file small { color: #ffe9dc; }
-section { background: #fff; border-radius: 10px; padding: 0.8rem 1rem; margin-top: 1rem; font-size: 0.95rem; }
-.lang a { color: #1b1f4b; margin-inline-end: 0.8rem; }
-"""
-
-
 FONT_FACES = (("Noto Sans", "NotoSans-Regular.ttf", 400), ("Noto Sans Arabic", "NotoSansArabic-Regular.ttf", 400),
               ("Noto Sans Arabic", "NotoSansArabic-Bold.ttf", 700),
               ("Noto Sans Tifinagh", "NotoSansTifinagh-Regular.ttf", 400))
@@ -253,6 +236,24 @@ FONT_CSS = _fonts_css()
 """``@font-face`` rules for the fonts the kit ships (Latin, Arabic, Tifinagh), served by the booth at
 ``/booth-assets``: every glyph of a page in one family per script (Gradio's own Source Sans Pro files hold only
 a few dozen glyphs, so a title mixed them with whatever the system had)."""
+FONT_STACK = ", ".join(dict.fromkeys(f'"{family}"' for family, _, _ in FONT_FACES)) + ", system-ui, sans-serif"
+"""The font families of every page the booth serves: the kit's own first, then the system's."""
+
+
+_PAGE_CSS = (f"body {{ font-family: {FONT_STACK}; margin: 0; background: #f6f1e7; color: #1f1a14; "
+             "line-height: 1.5; }") + """
+main { max-width: 34rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.5rem; margin: 0.2rem 0 0.6rem; }
+.code { font: 700 1.1rem ui-monospace, monospace; letter-spacing: 0.15em; color: #5b2a0e; }
+img.picture { width: 100%; border-radius: 10px; }
+ul { list-style: none; padding: 0; }
+li { margin: 0.5rem 0; }
+a.file { display: block; padding: 0.9rem 1rem; border-radius: 10px; background: #8a2e12; color: #fff;
+         text-decoration: none; font-size: 1.1rem; }
+a.file small { color: #ffe9dc; }
+section { background: #fff; border-radius: 10px; padding: 0.8rem 1rem; margin-top: 1rem; font-size: 0.95rem; }
+.lang a { color: #1b1f4b; margin-inline-end: 0.8rem; }
+"""
 
 
 def _page(lang: str, title: str, body: str) -> str:

@@ -25,6 +25,7 @@ from ..presets import CITIES, get_city
 from ..registry import ENGINES, Engine
 from ..validation import MAX_SEED, check_int
 from . import components as kit
+from .share import FONT_CSS, FONT_STACK
 from .common import Offers, call, lang_or_default, seed_value
 
 __all__ = ["TRIO", "IDLE_SECONDS", "Visitor", "trio_options", "visitor_page"]
@@ -172,7 +173,7 @@ def _view_page(snippet: str, lang: str) -> str:
     direction = "rtl" if is_rtl(lang) else "ltr"
     return (f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            '<style>body{margin:0;background:#f4efe6;font-family:system-ui,sans-serif}</style></head>'
+            f'<style>{FONT_CSS}body{{margin:0;background:#f4efe6;font-family:{FONT_STACK}}}</style></head>'
             f"<body>{snippet}</body></html>")
 
 

@@ -23,7 +23,7 @@ _CLAY = (0.78, 0.47, 0.29)  # terracotta, for meshes without colours
 _TEMPLATE = """<div id="{uid}-box" style="position:relative;width:100%;max-width:{width}px;">
 <canvas id="{uid}" width="{width}" height="{height}" style="width:100%;height:{height}px;border-radius:8px;
 background:#f4efe6;cursor:grab;touch-action:none;display:block;"></canvas>
-<div style="font:12px sans-serif;color:#4a3b2c;margin-top:4px;">{note}</div>
+<div style="font-size:12px;color:#4a3b2c;margin-top:4px;">{note}</div>
 </div>
 <script>
 (function () {{
